@@ -1,0 +1,91 @@
+import { type Static, type TObject, type TProperties, Type } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const Integer = (options: { minimum: number; maximum?: number; default: number; description: string }) =>
+  Type.Integer(options);
+
+/**
+ * The variables every service reads. A service adds its own with `serviceConfigSchema({ ...extra })`
+ * and gives its own defaults (PORT, DATA_DIR) with `Type.Integer({ default })` overrides.
+ */
+export const baseConfigProperties = {
+  NODE_ENV: Type.Union([Type.Literal('development'), Type.Literal('production'), Type.Literal('test')], {
+    default: 'development',
+    description: 'development, production or test',
+  }),
+  HOST: Type.String({ minLength: 1, default: '127.0.0.1', description: 'Interface to listen on' }),
+  PORT: Integer({ minimum: 0, maximum: 65535, default: 3000, description: 'Port to listen on' }),
+  DATABASE_URL: Type.Optional(
+    Type.String({
+      pattern: '^postgres(ql)?://',
+      description: 'PostgreSQL connection string; without it an embedded PostgreSQL is started',
+    }),
+  ),
+  DATA_DIR: Type.String({
+    minLength: 1,
+    default: '.data',
+    description: 'Where the embedded PostgreSQL keeps its data',
+  }),
+  LOG_LEVEL: Type.Union(
+    LOG_LEVELS.map((level) => Type.Literal(level)),
+    { default: 'info', description: LOG_LEVELS.join(', ') },
+  ),
+  SLOW_REQUEST_MS: Integer({
+    minimum: 1,
+    default: 1000,
+    description: 'Requests slower than this are flagged slow',
+  }),
+  RATE_LIMIT_MAX: Integer({ minimum: 1, default: 300, description: 'Requests per client per window' }),
+  RATE_LIMIT_WINDOW_MS: Integer({ minimum: 1, default: 60_000, description: 'Rate-limit window' }),
+  BODY_LIMIT_BYTES: Integer({ minimum: 1, default: 1_048_576, description: 'Largest accepted request body' }),
+  SHUTDOWN_TIMEOUT_MS: Integer({
+    minimum: 0,
+    default: 10_000,
+    description: 'How long in-flight requests may drain',
+  }),
+  MIGRATE_ON_START: Type.Boolean({ default: true, description: 'Run pending migrations at startup' }),
+  DB_POOL_MAX: Integer({ minimum: 1, maximum: 1000, default: 10, description: 'PostgreSQL pool size' }),
+  DB_CONNECT_TIMEOUT_MS: Integer({ minimum: 1, default: 2000, description: 'PostgreSQL connect timeout' }),
+  DB_STATEMENT_TIMEOUT_MS: Integer({
+    minimum: 1,
+    default: 5000,
+    description: 'PostgreSQL statement timeout',
+  }),
+};
+
+export const BaseConfigSchema = Type.Object(baseConfigProperties);
+export type BaseConfig = Static<typeof BaseConfigSchema>;
+
+/** The base variables plus a service's own; a property given here replaces the base one (to change a default). */
+export function serviceConfigSchema<T extends TProperties>(properties: T) {
+  return Type.Object({ ...baseConfigProperties, ...properties });
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Reads the schema's variables from `env`, applies defaults, converts strings to numbers and booleans,
+ * and throws one ConfigError listing every bad or missing variable.
+ */
+export function loadConfig<T extends TObject>(schema: T, env: Record<string, string | undefined>): Static<T> {
+  const raw: Record<string, unknown> = {};
+  for (const key of Object.keys(schema.properties)) {
+    const value = env[key];
+    if (value !== undefined && value !== '') raw[key] = value.trim();
+  }
+  const candidate = Value.Convert(schema, Value.Default(schema, raw));
+  const problems = [...Value.Errors(schema, candidate)].map((error) => {
+    const key = error.path.replace(/^\//, '') || '(root)';
+    const got = raw[key] === undefined ? 'it is missing' : `got ${JSON.stringify(raw[key])}`;
+    return `${key}: ${error.message} (${got})`;
+  });
+  if (problems.length > 0) throw new ConfigError(problems);
+  return candidate as Static<T>;
+}

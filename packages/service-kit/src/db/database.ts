@@ -1,0 +1,102 @@
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import { type EmbeddedPostgresHandle, startEmbeddedPostgres } from './embedded-postgres.js';
+import { type Migrations, migrateToLatest } from './migrate.js';
+
+export interface DatabaseOptions {
+  /** Names the embedded database and the connections (`application_name`). */
+  service: string;
+  /** Connect here; without it an embedded PostgreSQL is started with its data in `dataDir`. */
+  url?: string | undefined;
+  dataDir: string;
+  poolMax: number;
+  connectTimeoutMs: number;
+  statementTimeoutMs: number;
+}
+
+export interface Database {
+  // biome-ignore lint/suspicious/noExplicitAny: each app narrows this to its own schema (Kysely<AppDatabase>)
+  db: Kysely<any>;
+  pool: pg.Pool;
+  /** True when this process started the PostgreSQL server itself. */
+  embedded: boolean;
+  /** Closes the pool, then stops the embedded server if there is one; logs each step. */
+  close(): Promise<void>;
+}
+
+// int8 (count(*), bigserial) arrives as a string by default; these services never exceed 2^53.
+pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number.parseInt(value, 10));
+
+export async function openDatabase(options: DatabaseOptions, log: FastifyBaseLogger): Promise<Database> {
+  let embedded: EmbeddedPostgresHandle | undefined;
+  let url = options.url;
+  if (!url) {
+    const started = Date.now();
+    embedded = await startEmbeddedPostgres({
+      dataDir: options.dataDir,
+      database: options.service.replaceAll('-', '_'),
+      log: (message) => log.debug({ component: 'embedded-postgres' }, message),
+    });
+    url = embedded.url;
+    log.info(
+      { port: embedded.port, dataDir: options.dataDir, ms: Date.now() - started },
+      'embedded PostgreSQL started',
+    );
+  }
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.poolMax,
+    connectionTimeoutMillis: options.connectTimeoutMs,
+    statement_timeout: options.statementTimeoutMs,
+    application_name: options.service,
+  });
+  // An idle client losing its server emits on the pool; unhandled, that would crash the process.
+  pool.on('error', (error) => log.warn({ err: error }, 'idle database connection lost'));
+  const db = new Kysely({ dialect: new PostgresDialect({ pool }) });
+
+  const close = async () => {
+    await db.destroy();
+    log.info('shutdown: database pool closed');
+    if (embedded) {
+      await embedded.stop();
+      log.info('shutdown: embedded PostgreSQL stopped');
+    }
+  };
+  return { db, pool, embedded: embedded !== undefined, close };
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The service's Kysely handle; apps narrow it to their schema. */
+    // biome-ignore lint/suspicious/noExplicitAny: see Database.db
+    db: Kysely<any>;
+    database: Database;
+  }
+}
+
+export interface DatabasePluginOptions extends DatabaseOptions {
+  migrations: Migrations;
+  migrateOnStart: boolean;
+}
+
+export const databasePlugin = fp<DatabasePluginOptions>(
+  async (app: FastifyInstance, options) => {
+    const database = await openDatabase(options, app.log);
+    try {
+      await database.db.selectNoFrom((eb) => eb.val(1).as('ok')).execute();
+      if (options.migrateOnStart) {
+        const results = await migrateToLatest(database.db, options.migrations);
+        app.log.info({ applied: results.map((r) => r.migrationName) }, 'database migrations are up to date');
+      }
+    } catch (error) {
+      await database.close();
+      throw error;
+    }
+    app.decorate('database', database);
+    app.decorate('db', database.db);
+    app.addHook('onClose', () => database.close());
+  },
+  { name: '@steadfast/service-kit/database', fastify: '5.x' },
+);

@@ -1,0 +1,41 @@
+import type { DestinationStream, LoggerOptions } from 'pino';
+import { stdSerializers, stdTimeFunctions } from 'pino';
+
+/** Keys that must never reach a log line, at the top level or one object down. */
+const SECRET_KEYS = ['authorization', 'cookie', 'set-cookie', 'password', 'token', 'secret', 'apiKey'];
+
+export const REDACT_PATHS = [
+  ...SECRET_KEYS.flatMap((key) => [`${key}`, `*.${key}`, `*["${key}"]`]),
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'res.headers["set-cookie"]',
+  '*.headers.authorization',
+  '*.headers.cookie',
+];
+
+/** Fields of driver errors that can hold SQL text or row data; logged errors keep their code and message only. */
+const DRIVER_FIELDS = ['query', 'internalQuery', 'where', 'detail', 'parameters'];
+
+function serializeError(error: Error): Record<string, unknown> {
+  const serialized = stdSerializers.err(error) as unknown as Record<string, unknown>;
+  for (const field of DRIVER_FIELDS) delete serialized[field];
+  return serialized;
+}
+
+export interface LoggerSettings {
+  service: string;
+  level: string;
+  /** Where lines go; stdout when absent. Tests pass a stream to read them. */
+  stream?: DestinationStream;
+}
+
+export function loggerOptions({ service, level }: LoggerSettings): LoggerOptions {
+  return {
+    level,
+    base: { service },
+    timestamp: stdTimeFunctions.isoTime,
+    formatters: { level: (label) => ({ level: label }) },
+    redact: { paths: REDACT_PATHS, censor: '[REDACTED]' },
+    serializers: { err: serializeError, error: serializeError },
+  };
+}

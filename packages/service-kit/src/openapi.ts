@@ -1,0 +1,39 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { ErrorEnvelopeSchema } from './envelope.js';
+
+export interface OpenApiOptions {
+  title: string;
+  version: string;
+  description?: string;
+}
+
+/**
+ * OpenAPI 3 generated from the route schemas at /docs/json, browsable at /docs. Every route with a response
+ * schema also documents (and serializes) its failures as the error envelope.
+ */
+export const openApiPlugin = fp<OpenApiOptions>(
+  async (app: FastifyInstance, { title, version, description }) => {
+    app.addSchema(ErrorEnvelopeSchema);
+    app.addHook('onRoute', (route) => {
+      const response = route.schema?.response as Record<string, unknown> | undefined;
+      if (response) {
+        response['4xx'] ??= { $ref: 'ErrorEnvelope#' };
+        response['5xx'] ??= { $ref: 'ErrorEnvelope#' };
+      }
+    });
+    await app.register(swagger, {
+      openapi: {
+        openapi: '3.0.3',
+        info: { title, version, ...(description ? { description } : {}) },
+      },
+      refResolver: {
+        buildLocalReference: (json, _baseUri, _fragment, i) => (json.$id as string) ?? `def-${i}`,
+      },
+    });
+    await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+  },
+  { name: '@steadfast/service-kit/openapi', fastify: '5.x' },
+);

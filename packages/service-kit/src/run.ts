@@ -1,0 +1,91 @@
+import type { Static, TObject } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import { pino } from 'pino';
+import { type BaseConfig, ConfigError, loadConfig } from './config.js';
+import { openDatabase } from './db/database.js';
+import { type Migrations, migrateToLatest } from './db/migrate.js';
+import { loggerOptions } from './logger.js';
+import { installGracefulShutdown } from './shutdown.js';
+
+export interface RunServiceOptions<S extends TObject> {
+  name: string;
+  configSchema: S;
+  buildApp: (config: Static<S>) => Promise<FastifyInstance>;
+}
+
+function readConfig<S extends TObject>(name: string, schema: S): Static<S> & BaseConfig {
+  try {
+    return loadConfig(schema, process.env) as Static<S> & BaseConfig;
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${name}: ${error.message}\n`);
+    process.exit(1);
+  }
+}
+
+/**
+ * What a service's `server.ts` does: read the config (exit 1 listing every bad variable), build the app,
+ * listen, and wire graceful shutdown. A startup failure is logged and exits 1.
+ */
+export async function runService<S extends TObject>({ name, configSchema, buildApp }: RunServiceOptions<S>) {
+  const started = performance.now();
+  const config = readConfig(name, configSchema);
+  const log = pino(loggerOptions({ service: name, level: config.LOG_LEVEL }));
+  let app: FastifyInstance;
+  try {
+    app = await buildApp(config);
+  } catch (error) {
+    log.fatal(
+      { err: error },
+      `${name} failed to start: ${error instanceof Error ? error.message : String(error)}`,
+    );
+    process.exit(1);
+  }
+  installGracefulShutdown(app, { timeoutMs: config.SHUTDOWN_TIMEOUT_MS });
+  try {
+    const address = await app.listen({ port: config.PORT, host: config.HOST });
+    const startupMs = Math.round(performance.now() - started);
+    app.log.info({ address, startupMs, docs: `${address}/docs` }, `${name} listening on ${address}`);
+  } catch (error) {
+    app.log.fatal({ err: error }, `${name} could not listen on ${config.HOST}:${config.PORT}`);
+    await app.close();
+    process.exit(1);
+  }
+}
+
+export interface MigrateCommandOptions<S extends TObject> {
+  name: string;
+  configSchema: S;
+  migrations: Migrations;
+}
+
+/** The `db:migrate` script: applies pending migrations to the configured (or embedded) database and exits. */
+export async function runMigrations<S extends TObject>({
+  name,
+  configSchema,
+  migrations,
+}: MigrateCommandOptions<S>) {
+  const config = readConfig(name, configSchema);
+  const log = pino(loggerOptions({ service: name, level: config.LOG_LEVEL }));
+  let database: Awaited<ReturnType<typeof openDatabase>> | undefined;
+  try {
+    database = await openDatabase(
+      {
+        service: name,
+        url: config.DATABASE_URL,
+        dataDir: config.DATA_DIR,
+        poolMax: 1,
+        connectTimeoutMs: config.DB_CONNECT_TIMEOUT_MS,
+        statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS,
+      },
+      log,
+    );
+    const results = await migrateToLatest(database.db, migrations);
+    log.info({ applied: results.map((r) => r.migrationName) }, `${results.length} migration(s) applied`);
+    await database.close();
+  } catch (error) {
+    log.fatal({ err: error }, `migration failed: ${error instanceof Error ? error.message : String(error)}`);
+    await database?.close();
+    process.exit(1);
+  }
+}

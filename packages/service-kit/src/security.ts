@@ -1,0 +1,40 @@
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import { RateLimitedError } from '@steadfast/errors';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+
+export interface SecurityOptions {
+  rateLimitMax: number;
+  rateLimitWindowMs: number;
+}
+
+/**
+ * Route config that exempts operational routes (health probes, metrics scrapes) from rate limiting, so a
+ * throttled client cannot make a healthy instance look dead.
+ */
+export const OPERATIONAL_ROUTE_CONFIG = { rateLimit: false, quietLogs: true } as const;
+
+export const securityPlugin = fp<SecurityOptions>(
+  async (app: FastifyInstance, { rateLimitMax, rateLimitWindowMs }) => {
+    await app.register(helmet, {
+      // The API docs page loads its own scripts and styles; the API itself serves JSON only.
+      contentSecurityPolicy: {
+        directives: {
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'"],
+          styleSrc: ["'self'", "'unsafe-inline'"],
+          imgSrc: ["'self'", 'data:', 'validator.swagger.io'],
+        },
+      },
+    });
+    await app.register(rateLimit, {
+      global: true,
+      max: rateLimitMax,
+      timeWindow: rateLimitWindowMs,
+      errorResponseBuilder: (_request, context) =>
+        new RateLimitedError(Math.max(1, Math.ceil(context.ttl / 1000))),
+    });
+  },
+  { name: '@steadfast/service-kit/security', fastify: '5.x' },
+);

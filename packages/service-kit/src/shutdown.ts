@@ -1,0 +1,67 @@
+import type { FastifyInstance } from 'fastify';
+
+export interface GracefulShutdownOptions {
+  /** How long in-flight requests may take to finish before their connections are cut. */
+  timeoutMs: number;
+  /** Ends the process; replaceable in tests. */
+  exit?: (code: number) => void;
+}
+
+/**
+ * SIGTERM and SIGINT close the app: stop accepting connections, let in-flight requests finish (bounded by
+ * `timeoutMs`), then run every onClose hook (pool, embedded PostgreSQL, ...) and exit 0. An uncaught exception or
+ * unhandled rejection is logged and leads to the same orderly shutdown, exiting 1. Returns the trigger, so other
+ * code (the health package, a test) shuts down through the same path.
+ */
+export function installGracefulShutdown(app: FastifyInstance, options: GracefulShutdownOptions) {
+  const exit = options.exit ?? ((code: number) => process.exit(code));
+  let shutdown: Promise<void> | undefined;
+
+  const trigger = (reason: string, exitCode = 0): Promise<void> => {
+    shutdown ??= (async () => {
+      app.log.info(
+        { reason },
+        'shutdown: started; no longer accepting connections, draining in-flight requests',
+      );
+      let code = exitCode;
+      const deadline = setTimeout(() => {
+        app.log.error(
+          { timeoutMs: options.timeoutMs },
+          'shutdown: drain timed out; closing remaining connections',
+        );
+        code = 1;
+        app.server.closeAllConnections();
+      }, options.timeoutMs);
+      deadline.unref();
+      try {
+        await app.close();
+      } catch (error) {
+        app.log.error({ err: error }, 'shutdown: a close step failed');
+        code = 1;
+      }
+      clearTimeout(deadline);
+      app.log.info({ exitCode: code }, 'shutdown: complete');
+      exit(code);
+    })();
+    return shutdown;
+  };
+
+  const onSignal = (signal: NodeJS.Signals) => void trigger(signal);
+  const onCrash = (kind: string) => (error: unknown) => {
+    app.log.fatal({ err: error }, `${kind}; shutting down`);
+    void trigger(kind, 1);
+  };
+  const onException = onCrash('uncaught exception');
+  const onRejection = onCrash('unhandled rejection');
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+  process.on('uncaughtException', onException);
+  process.on('unhandledRejection', onRejection);
+  app.addHook('onClose', async () => {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+    process.off('uncaughtException', onException);
+    process.off('unhandledRejection', onRejection);
+  });
+  return trigger;
+}

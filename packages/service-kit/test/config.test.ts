@@ -1,0 +1,56 @@
+import { Type } from '@sinclair/typebox';
+import { describe, expect, it } from 'vitest';
+import { BaseConfigSchema, ConfigError, loadConfig, serviceConfigSchema } from '../src/config.js';
+
+describe('loadConfig', () => {
+  it('applies defaults and converts strings', () => {
+    const config = loadConfig(BaseConfigSchema, { PORT: '8080', MIGRATE_ON_START: 'false', RATE_LIMIT_MAX: ' 5 ' });
+    expect(config.PORT).toBe(8080);
+    expect(config.MIGRATE_ON_START).toBe(false);
+    expect(config.RATE_LIMIT_MAX).toBe(5);
+    expect(config.HOST).toBe('127.0.0.1');
+    expect(config.NODE_ENV).toBe('development');
+    expect(config.SLOW_REQUEST_MS).toBe(1000);
+    expect(config.SHUTDOWN_TIMEOUT_MS).toBe(10_000);
+    expect(config.DATABASE_URL).toBeUndefined();
+  });
+
+  it('ignores variables outside the schema and treats empty ones as unset', () => {
+    const config = loadConfig(BaseConfigSchema, { PATH: '/bin', PORT: '' }) as Record<string, unknown>;
+    expect(config.PATH).toBeUndefined();
+    expect(config.PORT).toBe(3000);
+  });
+
+  it('lists every bad variable in one error', () => {
+    let thrown: unknown;
+    try {
+      loadConfig(BaseConfigSchema, {
+        PORT: 'eighty',
+        LOG_LEVEL: 'loud',
+        DATABASE_URL: 'mysql://x',
+        NODE_ENV: 'staging',
+        SHUTDOWN_TIMEOUT_MS: '-1',
+      });
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(ConfigError);
+    const { problems, message } = thrown as ConfigError;
+    for (const key of ['PORT', 'LOG_LEVEL', 'DATABASE_URL', 'NODE_ENV', 'SHUTDOWN_TIMEOUT_MS']) {
+      expect(problems.some((problem) => problem.startsWith(`${key}:`))).toBe(true);
+      expect(message).toContain(key);
+    }
+    expect(message).toContain('"eighty"');
+  });
+
+  it('reports a missing required variable of a service schema', () => {
+    const schema = serviceConfigSchema({ ALERTS_TOKEN: Type.String({ minLength: 16 }) });
+    expect(() => loadConfig(schema, {})).toThrow(/ALERTS_TOKEN: .*\(it is missing\)/);
+    expect(loadConfig(schema, { ALERTS_TOKEN: 'x'.repeat(16) }).ALERTS_TOKEN).toBe('x'.repeat(16));
+  });
+
+  it('lets a service replace a base default', () => {
+    const schema = serviceConfigSchema({ PORT: Type.Integer({ default: 3001 }) });
+    expect(loadConfig(schema, {}).PORT).toBe(3001);
+  });
+});

@@ -1,0 +1,18 @@
+import { Writable } from 'node:stream';
+import { type BaseConfig, BaseConfigSchema, loadConfig } from '../src/config.js';
+
+export function testConfig(env: Record<string, string> = {}): BaseConfig {
+  return loadConfig(BaseConfigSchema, { NODE_ENV: 'test', LOG_LEVEL: 'info', ...env });
+}
+
+/** A log destination that keeps every JSON line for assertions. */
+export function logCapture() {
+  const lines: Record<string, unknown>[] = [];
+  const stream = new Writable({
+    write(chunk, _encoding, done) {
+      for (const line of String(chunk).split('\n')) if (line.trim()) lines.push(JSON.parse(line));
+      done();
+    },
+  });
+  return { stream, lines, text: () => lines.map((line) => JSON.stringify(line)).join('\n') };
+}

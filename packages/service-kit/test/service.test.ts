@@ -1,0 +1,276 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Type } from '@sinclair/typebox';
+import { ConflictError } from '@steadfast/errors';
+import { Counter } from 'prom-client';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { tracedFetch } from '../src/http-client.js';
+import { createService, type ServiceApp } from '../src/service.js';
+import { createTestDatabase, type TestDatabase } from '../src/testing/index.js';
+import { logCapture, testConfig } from './helpers.js';
+
+let database: TestDatabase;
+let app: ServiceApp;
+let logs: ReturnType<typeof logCapture>;
+let downstream: Server;
+let downstreamHeaders: Record<string, string | string[] | undefined> = {};
+
+async function buildTestApp(env: Record<string, string> = {}) {
+  logs = logCapture();
+  const built = await createService({
+    service: { name: 'kit-test', version: '1.2.3', migrations: {} },
+    config: testConfig({ DATABASE_URL: database.url, SLOW_REQUEST_MS: '50', BODY_LIMIT_BYTES: '1024', ...env }),
+    logStream: logs.stream,
+  });
+  built.post(
+    '/echo',
+    {
+      schema: {
+        body: Type.Object({ name: Type.String({ minLength: 2 }), age: Type.Integer({ minimum: 0 }) }),
+        response: { 200: Type.Object({ name: Type.String() }) },
+      },
+    },
+    async (request) => ({ name: request.body.name }),
+  );
+  built.get('/throw/:what', async (request) => {
+    const { what } = request.params as { what: string };
+    if (what === 'string') throw 'a plain string';
+    if (what === 'conflict') throw new ConflictError('Taken', 'EMAIL_TAKEN');
+    if (what === 'sql') throw new Error('syntax error at or near "select * from users where password"');
+    if (what === 'db-down') {
+      await built.db.withSchema('x').selectNoFrom((eb) => eb.val(1).as('x')).execute();
+    }
+    if (what === 'unique') await built.database.pool.query("select 1/0 from (select 'x') t where false or (select 1/0) = 1");
+    throw new Error('boom');
+  });
+  built.get('/slow', async () => {
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    return { ok: true };
+  });
+  built.get('/call-downstream', async () => {
+    const address = downstream.address() as AddressInfo;
+    const response = await tracedFetch(`http://127.0.0.1:${address.port}/`);
+    return { status: response.status };
+  });
+  built.get('/login', async (request) => {
+    request.log.info({ headers: request.headers, password: 'hunter2' }, 'login attempt');
+    return { ok: true };
+  });
+  return built;
+}
+
+beforeAll(async () => {
+  database = await createTestDatabase(inject('postgresAdminUrl'));
+  downstream = createServer((request, response) => {
+    downstreamHeaders = request.headers;
+    response.end('ok');
+  });
+  await new Promise<void>((resolve) => downstream.listen(0, '127.0.0.1', resolve));
+  app = await buildTestApp();
+});
+
+afterAll(async () => {
+  await app?.close();
+  downstream?.close();
+  await database?.drop();
+});
+
+describe('request ids and trace context', () => {
+  it('echoes a valid incoming request id and generates one otherwise', async () => {
+    const given = await app.inject({ url: '/slow', headers: { 'x-request-id': 'client-id-1' } });
+    expect(given.headers['x-request-id']).toBe('client-id-1');
+    const generated = await app.inject({ url: '/slow', headers: { 'x-request-id': 'bad id!' } });
+    expect(generated.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('puts the incoming trace id in error bodies and propagates it to outgoing calls', async () => {
+    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+    const traceparent = `00-${traceId}-00f067aa0ba902b7-01`;
+    const failed = await app.inject({ url: '/throw/conflict', headers: { traceparent } });
+    expect(failed.json().error.traceId).toBe(traceId);
+    expect(failed.headers['x-trace-id']).toBe(traceId);
+
+    const called = await app.inject({ url: '/call-downstream', headers: { traceparent, 'x-request-id': 'r-42' } });
+    expect(called.json()).toEqual({ status: 200 });
+    expect(downstreamHeaders.traceparent).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
+    expect(downstreamHeaders.traceparent).not.toContain('00f067aa0ba902b7');
+    expect(downstreamHeaders['x-request-id']).toBe('r-42');
+  });
+});
+
+describe('logging', () => {
+  it('writes one line per request with ids, route, status, duration and the slow flag', async () => {
+    const before = logs.lines.length;
+    await app.inject({ url: '/slow', headers: { 'x-request-id': 'log-me' } });
+    const lines = logs.lines.slice(before).filter((line) => line.requestId === 'log-me');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({
+      level: 'warn',
+      service: 'kit-test',
+      method: 'GET',
+      route: '/slow',
+      statusCode: 200,
+      slow: true,
+    });
+    expect(lines[0]?.traceId).toMatch(/^[0-9a-f]{32}$/);
+    expect(lines[0]?.durationMs).toBeGreaterThanOrEqual(50);
+
+    await app.inject({ url: '/throw/conflict', headers: { 'x-request-id': 'fast-one' } });
+    const fast = logs.lines.find((line) => line.requestId === 'fast-one' && line.msg === 'request completed');
+    expect(fast).toMatchObject({ level: 'info', slow: false, statusCode: 409 });
+  });
+
+  it('redacts authorization, cookies and passwords', async () => {
+    await app.inject({
+      url: '/login',
+      headers: { authorization: 'Bearer top-secret-token', cookie: 'session=s3cr3t' },
+    });
+    const text = logs.text();
+    expect(text).toContain('login attempt');
+    expect(text).not.toContain('top-secret-token');
+    expect(text).not.toContain('s3cr3t');
+    expect(text).not.toContain('hunter2');
+    expect(text).toContain('[REDACTED]');
+  });
+});
+
+describe('the error envelope', () => {
+  const expectEnvelope = (body: { error: Record<string, unknown> }, code: string, type: string) => {
+    expect(body.error).toMatchObject({ code, type });
+    expect(body.error.requestId).toEqual(expect.any(String));
+    expect(body.error.traceId).toMatch(/^[0-9a-f]{32}$/);
+    expect(new Date(body.error.timestamp as string).toString()).not.toBe('Invalid Date');
+    expect(JSON.stringify(body)).not.toMatch(/at .*\.(ts|js):\d+/);
+  };
+
+  it('lists each bad field of a validation failure', async () => {
+    const response = await app.inject({ method: 'POST', url: '/echo', payload: { name: 'x', age: -1, extra: 1 } });
+    expect(response.statusCode).toBe(400);
+    expectEnvelope(response.json(), 'VALIDATION_FAILED', 'client');
+    expect(response.json().error.details).toEqual(
+      expect.arrayContaining([
+        { field: 'body.name', message: expect.stringContaining('fewer than 2') },
+        { field: 'body.age', message: expect.stringContaining('>= 0') },
+      ]),
+    );
+  });
+
+  it('renders taxonomy errors with their code and status', async () => {
+    const response = await app.inject({ url: '/throw/conflict' });
+    expect(response.statusCode).toBe(409);
+    expectEnvelope(response.json(), 'EMAIL_TAKEN', 'client');
+    expect(response.json().error.message).toBe('Taken');
+  });
+
+  it('renders a thrown non-error as a generic 500', async () => {
+    const response = await app.inject({ url: '/throw/string' });
+    expect(response.statusCode).toBe(500);
+    expectEnvelope(response.json(), 'INTERNAL_ERROR', 'server');
+    expect(response.body).not.toContain('plain string');
+  });
+
+  it('never shows SQL or driver messages in a 5xx', async () => {
+    const response = await app.inject({ url: '/throw/sql' });
+    expect(response.statusCode).toBe(500);
+    expect(response.body).not.toMatch(/select|password|syntax/i);
+    expect(response.json().error.details).toBeNull();
+  });
+
+  it('maps an unreachable database to 503 and keeps serving', async () => {
+    const broken = await buildTestApp({ DB_CONNECT_TIMEOUT_MS: '500' });
+    await broken.database.pool.end();
+    const response = await broken.inject({ url: '/throw/db-down' });
+    expect(response.statusCode).toBe(503);
+    expectEnvelope(response.json(), 'DEPENDENCY_UNAVAILABLE', 'server');
+    expect((await broken.inject({ url: '/slow' })).statusCode).toBe(200);
+    await broken.close().catch(() => undefined);
+  });
+
+  it('maps a PostgreSQL error it does not know to a generic 500', async () => {
+    const response = await app.inject({ url: '/throw/unique' });
+    expect(response.statusCode).toBe(500);
+    expect(response.body).not.toContain('division');
+  });
+
+  it('answers unknown routes with a 404 envelope', async () => {
+    const response = await app.inject({ url: '/nowhere?x=1' });
+    expect(response.statusCode).toBe(404);
+    expectEnvelope(response.json(), 'NOT_FOUND', 'client');
+    expect(response.json().error.message).toContain('/nowhere');
+  });
+
+  it('answers malformed JSON with 400', async () => {
+    const response = await app.inject({
+      method: 'POST',
+      url: '/echo',
+      headers: { 'content-type': 'application/json' },
+      payload: '{"name": ',
+    });
+    expect(response.statusCode).toBe(400);
+    expectEnvelope(response.json(), 'MALFORMED_BODY', 'client');
+  });
+
+  it('answers a body over the limit with 413', async () => {
+    const response = await app.inject({ method: 'POST', url: '/echo', payload: { name: 'x'.repeat(2000), age: 1 } });
+    expect(response.statusCode).toBe(413);
+    expectEnvelope(response.json(), 'PAYLOAD_TOO_LARGE', 'client');
+  });
+
+  it('answers an unsupported content type with 415', async () => {
+    for (const type of ['text/plain', 'application/xml']) {
+      const response = await app.inject({ method: 'POST', url: '/echo', headers: { 'content-type': type }, payload: 'x' });
+      expect(response.statusCode).toBe(415);
+      expectEnvelope(response.json(), 'UNSUPPORTED_MEDIA_TYPE', 'client');
+    }
+  });
+});
+
+describe('security, metrics and docs', () => {
+  it('sets security headers', async () => {
+    const response = await app.inject({ url: '/slow' });
+    expect(response.headers['x-content-type-options']).toBe('nosniff');
+    expect(response.headers['content-security-policy']).toContain("default-src 'self'");
+    expect(response.headers['x-frame-options']).toBe('SAMEORIGIN');
+  });
+
+  it('rate limits with 429, retryAfter and Retry-After, but never /metrics', async () => {
+    const limited = await buildTestApp({ RATE_LIMIT_MAX: '2', RATE_LIMIT_WINDOW_MS: '60000' });
+    try {
+      const statuses = [];
+      for (let i = 0; i < 3; i++) statuses.push((await limited.inject({ url: '/slow' })).statusCode);
+      expect(statuses).toEqual([200, 200, 429]);
+      const rejected = await limited.inject({ url: '/slow' });
+      expect(rejected.json().error).toMatchObject({ code: 'RATE_LIMITED', type: 'client' });
+      expect(rejected.json().error.retryAfter).toBeGreaterThan(0);
+      expect(rejected.json().error.retryAfter).toBeLessThanOrEqual(60);
+      expect(Number(rejected.headers['retry-after'])).toBeGreaterThan(0);
+      for (let i = 0; i < 5; i++) expect((await limited.inject({ url: '/metrics' })).statusCode).toBe(200);
+    } finally {
+      await limited.close();
+    }
+  });
+
+  it('exposes request metrics by route template and lets the app add its own', async () => {
+    new Counter({ name: 'kit_test_widgets_total', help: 'widgets', registers: [app.metricsRegistry] }).inc(3);
+    await app.inject({ url: '/throw/conflict' });
+    const text = (await app.inject({ url: '/metrics' })).body;
+    expect(text).toMatch(/http_requests_total\{method="GET",route="\/throw\/:what",status_code="409",service="kit-test"\} \d+/);
+    expect(text).toMatch(/http_request_duration_seconds_bucket\{.*route="\/throw\/:what".*\}/);
+    expect(text).toContain('process_resident_memory_bytes');
+    expect(text).toMatch(/kit_test_widgets_total\{service="kit-test"\} 3/);
+  });
+
+  it('serves OpenAPI 3 at /docs/json and the UI at /docs', async () => {
+    const spec = (await app.inject({ url: '/docs/json' })).json();
+    expect(spec.openapi).toMatch(/^3\./);
+    expect(spec.info).toMatchObject({ title: 'kit-test', version: '1.2.3' });
+    expect(spec.paths['/echo'].post.requestBody).toBeDefined();
+    expect(spec.paths['/echo'].post.responses['4XX'].content['application/json'].schema).toEqual({
+      $ref: '#/components/schemas/ErrorEnvelope',
+    });
+    expect(spec.paths['/metrics']).toBeUndefined();
+    const ui = await app.inject({ url: '/docs/' });
+    expect(ui.statusCode).toBe(200);
+    expect(ui.headers['content-type']).toContain('text/html');
+  });
+});
