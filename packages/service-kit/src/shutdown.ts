@@ -16,6 +16,12 @@ export interface GracefulShutdownOptions {
 export function installGracefulShutdown(app: FastifyInstance, options: GracefulShutdownOptions) {
   const exit = options.exit ?? ((code: number) => process.exit(code));
   let shutdown: Promise<void> | undefined;
+  const detach = () => {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+    process.off('uncaughtException', onException);
+    process.off('unhandledRejection', onRejection);
+  };
 
   const trigger = (reason: string, exitCode = 0): Promise<void> => {
     shutdown ??= (async () => {
@@ -41,6 +47,7 @@ export function installGracefulShutdown(app: FastifyInstance, options: GracefulS
       }
       clearTimeout(deadline);
       app.log.info({ exitCode: code }, 'shutdown: complete');
+      detach();
       exit(code);
     })();
     return shutdown;
@@ -57,11 +64,5 @@ export function installGracefulShutdown(app: FastifyInstance, options: GracefulS
   process.once('SIGINT', onSignal);
   process.on('uncaughtException', onException);
   process.on('unhandledRejection', onRejection);
-  app.addHook('onClose', async () => {
-    process.off('SIGTERM', onSignal);
-    process.off('SIGINT', onSignal);
-    process.off('uncaughtException', onException);
-    process.off('unhandledRejection', onRejection);
-  });
   return trigger;
 }

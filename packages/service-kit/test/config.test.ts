@@ -4,7 +4,11 @@ import { BaseConfigSchema, ConfigError, loadConfig, serviceConfigSchema } from '
 
 describe('loadConfig', () => {
   it('applies defaults and converts strings', () => {
-    const config = loadConfig(BaseConfigSchema, { PORT: '8080', MIGRATE_ON_START: 'false', RATE_LIMIT_MAX: ' 5 ' });
+    const config = loadConfig(BaseConfigSchema, {
+      PORT: '8080',
+      MIGRATE_ON_START: 'false',
+      RATE_LIMIT_MAX: ' 5 ',
+    });
     expect(config.PORT).toBe(8080);
     expect(config.MIGRATE_ON_START).toBe(false);
     expect(config.RATE_LIMIT_MAX).toBe(5);

@@ -19,7 +19,12 @@ async function buildTestApp(env: Record<string, string> = {}) {
   logs = logCapture();
   const built = await createService({
     service: { name: 'kit-test', version: '1.2.3', migrations: {} },
-    config: testConfig({ DATABASE_URL: database.url, SLOW_REQUEST_MS: '50', BODY_LIMIT_BYTES: '1024', ...env }),
+    config: testConfig({
+      DATABASE_URL: database.url,
+      SLOW_REQUEST_MS: '50',
+      BODY_LIMIT_BYTES: '1024',
+      ...env,
+    }),
     logStream: logs.stream,
   });
   built.post(
@@ -38,9 +43,13 @@ async function buildTestApp(env: Record<string, string> = {}) {
     if (what === 'conflict') throw new ConflictError('Taken', 'EMAIL_TAKEN');
     if (what === 'sql') throw new Error('syntax error at or near "select * from users where password"');
     if (what === 'db-down') {
-      await built.db.withSchema('x').selectNoFrom((eb) => eb.val(1).as('x')).execute();
+      await built.db
+        .withSchema('x')
+        .selectNoFrom((eb) => eb.val(1).as('x'))
+        .execute();
     }
-    if (what === 'unique') await built.database.pool.query("select 1/0 from (select 'x') t where false or (select 1/0) = 1");
+    if (what === 'unique')
+      await built.database.pool.query("select 1/0 from (select 'x') t where false or (select 1/0) = 1");
     throw new Error('boom');
   });
   built.get('/slow', async () => {
@@ -90,7 +99,10 @@ describe('request ids and trace context', () => {
     expect(failed.json().error.traceId).toBe(traceId);
     expect(failed.headers['x-trace-id']).toBe(traceId);
 
-    const called = await app.inject({ url: '/call-downstream', headers: { traceparent, 'x-request-id': 'r-42' } });
+    const called = await app.inject({
+      url: '/call-downstream',
+      headers: { traceparent, 'x-request-id': 'r-42' },
+    });
     expect(called.json()).toEqual({ status: 200 });
     expect(downstreamHeaders.traceparent).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
     expect(downstreamHeaders.traceparent).not.toContain('00f067aa0ba902b7');
@@ -144,7 +156,11 @@ describe('the error envelope', () => {
   };
 
   it('lists each bad field of a validation failure', async () => {
-    const response = await app.inject({ method: 'POST', url: '/echo', payload: { name: 'x', age: -1, extra: 1 } });
+    const response = await app.inject({
+      method: 'POST',
+      url: '/echo',
+      payload: { name: 'x', age: -1, extra: 1 },
+    });
     expect(response.statusCode).toBe(400);
     expectEnvelope(response.json(), 'VALIDATION_FAILED', 'client');
     expect(response.json().error.details).toEqual(
@@ -211,14 +227,23 @@ describe('the error envelope', () => {
   });
 
   it('answers a body over the limit with 413', async () => {
-    const response = await app.inject({ method: 'POST', url: '/echo', payload: { name: 'x'.repeat(2000), age: 1 } });
+    const response = await app.inject({
+      method: 'POST',
+      url: '/echo',
+      payload: { name: 'x'.repeat(2000), age: 1 },
+    });
     expect(response.statusCode).toBe(413);
     expectEnvelope(response.json(), 'PAYLOAD_TOO_LARGE', 'client');
   });
 
   it('answers an unsupported content type with 415', async () => {
     for (const type of ['text/plain', 'application/xml']) {
-      const response = await app.inject({ method: 'POST', url: '/echo', headers: { 'content-type': type }, payload: 'x' });
+      const response = await app.inject({
+        method: 'POST',
+        url: '/echo',
+        headers: { 'content-type': type },
+        payload: 'x',
+      });
       expect(response.statusCode).toBe(415);
       expectEnvelope(response.json(), 'UNSUPPORTED_MEDIA_TYPE', 'client');
     }
@@ -254,7 +279,9 @@ describe('security, metrics and docs', () => {
     new Counter({ name: 'kit_test_widgets_total', help: 'widgets', registers: [app.metricsRegistry] }).inc(3);
     await app.inject({ url: '/throw/conflict' });
     const text = (await app.inject({ url: '/metrics' })).body;
-    expect(text).toMatch(/http_requests_total\{method="GET",route="\/throw\/:what",status_code="409",service="kit-test"\} \d+/);
+    expect(text).toMatch(
+      /http_requests_total\{method="GET",route="\/throw\/:what",status_code="409",service="kit-test"\} \d+/,
+    );
     expect(text).toMatch(/http_request_duration_seconds_bucket\{.*route="\/throw\/:what".*\}/);
     expect(text).toContain('process_resident_memory_bytes');
     expect(text).toMatch(/kit_test_widgets_total\{service="kit-test"\} 3/);

@@ -35,7 +35,8 @@ for (const event of exitHook.hookedEvents()) exitHook.unhookEvent(event);
 
 /** Stops the server if this process exits without stopping it, so no PostgreSQL outlives its service. */
 function killOnExit(server: EmbeddedPostgres): () => void {
-  const kill = () => (server as unknown as { process?: { kill(signal: string): void } }).process?.kill('SIGINT');
+  const kill = () =>
+    (server as unknown as { process?: { kill(signal: string): void } }).process?.kill('SIGINT');
   process.once('exit', kill);
   return () => process.off('exit', kill);
 }

@@ -1,0 +1,84 @@
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { fromDatabaseError, isDatabaseConnectionError, isUniqueViolation } from '../src/db/pg-errors.js';
+import { createTestDatabase, type TestDatabase } from '../src/testing/index.js';
+
+let database: TestDatabase;
+let client: pg.Client;
+
+beforeAll(async () => {
+  database = await createTestDatabase(inject('postgresAdminUrl'));
+  client = new pg.Client({ connectionString: database.url });
+  await client.connect();
+  await client.query('create table t (id uuid primary key, email text unique not null, n int check (n > 0))');
+});
+afterAll(async () => {
+  await client?.end();
+  await database?.drop();
+});
+
+async function failure(sql: string, values: unknown[] = []): Promise<unknown> {
+  try {
+    await client.query(sql, values);
+  } catch (error) {
+    return error;
+  }
+  throw new Error(`expected ${sql} to fail`);
+}
+
+describe('PostgreSQL error mapping, from real server errors', () => {
+  it('maps a unique violation to 409 CONFLICT without SQL', async () => {
+    await client.query("insert into t values ('00000000-0000-4000-8000-000000000001', 'a@x', 1)");
+    const error = await failure("insert into t values ('00000000-0000-4000-8000-000000000002', 'a@x', 1)");
+    expect(isUniqueViolation(error)).toBe(true);
+    expect(isUniqueViolation(error, 't_email_key')).toBe(true);
+    expect(isUniqueViolation(error, 'other')).toBe(false);
+    const mapped = fromDatabaseError(error);
+    expect(mapped).toMatchObject({ statusCode: 409, code: 'CONFLICT' });
+    expect(mapped?.message).not.toMatch(/insert|a@x/);
+  });
+
+  it('maps invalid text representation to 400 INVALID_INPUT', async () => {
+    const error = await failure('select * from t where id = $1', ['not-a-uuid']);
+    expect(fromDatabaseError(error)).toMatchObject({ statusCode: 400, code: 'INVALID_INPUT' });
+  });
+
+  it('maps not-null and check violations to 400', async () => {
+    const nulls = await failure("insert into t (id) values ('00000000-0000-4000-8000-000000000003')");
+    expect(fromDatabaseError(nulls)).toMatchObject({ statusCode: 400, code: 'VALIDATION_FAILED' });
+    const check = await failure("insert into t values ('00000000-0000-4000-8000-000000000004', 'b@x', 0)");
+    expect(fromDatabaseError(check)).toMatchObject({ statusCode: 400 });
+  });
+
+  it('maps a statement timeout to 504', async () => {
+    await client.query("set statement_timeout = '50ms'");
+    const error = await failure('select pg_sleep(1)');
+    await client.query('set statement_timeout = 0');
+    expect(fromDatabaseError(error)).toMatchObject({ statusCode: 504, code: 'TIMEOUT' });
+  });
+
+  it('maps a refused connection to 503 DEPENDENCY_UNAVAILABLE', async () => {
+    const pool = new pg.Pool({ host: '127.0.0.1', port: 1, connectionTimeoutMillis: 500 });
+    const error = await pool.query('select 1').catch((e: unknown) => e);
+    await pool.end();
+    expect(isDatabaseConnectionError(error)).toBe(true);
+    expect(fromDatabaseError(error)).toMatchObject({ statusCode: 503, code: 'DEPENDENCY_UNAVAILABLE' });
+  });
+
+  it('maps a terminated session to 503', async () => {
+    const victim = new pg.Client({ connectionString: database.url });
+    victim.on('error', () => undefined);
+    await victim.connect();
+    const pid = (await victim.query('select pg_backend_pid() as pid')).rows[0].pid;
+    await client.query('select pg_terminate_backend($1)', [pid]);
+    const error = await victim.query('select 1').catch((e: unknown) => e);
+    expect(fromDatabaseError(error)).toMatchObject({ statusCode: 503 });
+  });
+
+  it('leaves errors that are not from the database alone', () => {
+    expect(fromDatabaseError(new Error('nope'))).toBeUndefined();
+    expect(fromDatabaseError(null)).toBeUndefined();
+    expect(fromDatabaseError({ code: 'ERR_SOMETHING' })).toBeUndefined();
+    expect(fromDatabaseError({ code: '42P01' })).toBeUndefined();
+  });
+});

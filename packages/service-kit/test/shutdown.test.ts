@@ -1,0 +1,106 @@
+import { request } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createService, type ServiceApp } from '../src/service.js';
+import { installGracefulShutdown } from '../src/shutdown.js';
+import { createTestDatabase, type TestDatabase } from '../src/testing/index.js';
+import { logCapture, testConfig } from './helpers.js';
+
+let database: TestDatabase;
+
+beforeAll(async () => {
+  database = await createTestDatabase(inject('postgresAdminUrl'));
+});
+afterAll(() => database?.drop());
+
+function get(port: number, path: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, agent: false }, (res) => {
+      let body = '';
+      res.on('data', (chunk) => {
+        body += chunk;
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+async function listeningApp(delayMs: number) {
+  const logs = logCapture();
+  const app: ServiceApp = await createService({
+    service: { name: 'shutdown-test', version: '0', migrations: {} },
+    config: testConfig({ DATABASE_URL: database.url }),
+    logStream: logs.stream,
+  });
+  app.get('/slow', async () => {
+    await new Promise((resolve) => setTimeout(resolve, delayMs));
+    // The pool must still be open while in-flight requests finish.
+    const { rows } = await app.database.pool.query('select 1 as one');
+    return { one: rows[0].one };
+  });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  return { app, logs, port: (app.server.address() as AddressInfo).port };
+}
+
+describe('graceful shutdown', () => {
+  it('finishes in-flight requests, refuses new connections, closes the pool, exits 0', async () => {
+    const { app, logs, port } = await listeningApp(300);
+    const exits: number[] = [];
+    const trigger = installGracefulShutdown(app, { timeoutMs: 5000, exit: (code) => exits.push(code) });
+
+    const inFlight = Array.from({ length: 20 }, () => get(port, '/slow'));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const shutdown = trigger('SIGTERM');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await expect(get(port, '/slow')).rejects.toThrow(/ECONNREFUSED|ECONNRESET|socket hang up/);
+
+    const results = await Promise.all(inFlight);
+    expect(results.map((r) => r.status)).toEqual(Array(20).fill(200));
+    expect(results.every((r) => r.body === '{"one":1}')).toBe(true);
+    await shutdown;
+    expect(exits).toEqual([0]);
+    const messages = logs.lines.map((line) => line.msg);
+    expect(messages).toContain(
+      'shutdown: started; no longer accepting connections, draining in-flight requests',
+    );
+    expect(messages).toContain('shutdown: database pool closed');
+    expect(messages.at(-1)).toBe('shutdown: complete');
+    expect(app.database.pool.ended).toBe(true);
+  });
+
+  it('cuts connections that outlive the timeout and exits 1', async () => {
+    const { app, logs, port } = await listeningApp(3000);
+    const exits: number[] = [];
+    const trigger = installGracefulShutdown(app, { timeoutMs: 200, exit: (code) => exits.push(code) });
+    const stuck = get(port, '/slow').catch((error: Error) => error);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await trigger('SIGTERM');
+    expect(exits).toEqual([1]);
+    expect(await stuck).toBeInstanceOf(Error);
+    expect(
+      logs.lines.some((line) => line.msg === 'shutdown: drain timed out; closing remaining connections'),
+    ).toBe(true);
+  });
+
+  it('runs only once however often it is triggered', async () => {
+    const { app } = await listeningApp(10);
+    const exits: number[] = [];
+    const trigger = installGracefulShutdown(app, { timeoutMs: 1000, exit: (code) => exits.push(code) });
+    await Promise.all([trigger('SIGTERM'), trigger('SIGINT'), trigger('uncaught exception', 1)]);
+    expect(exits).toEqual([0]);
+  });
+
+  it('shuts down with exit 1 after an unhandled rejection', async () => {
+    const { app, logs } = await listeningApp(10);
+    const exits: number[] = [];
+    installGracefulShutdown(app, { timeoutMs: 1000, exit: (code) => exits.push(code) });
+    process.emit('unhandledRejection', new Error('nobody caught me'), Promise.resolve());
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(exits).toEqual([1]);
+    const fatal = logs.lines.find((line) => line.level === 'fatal');
+    expect(fatal?.msg).toBe('unhandled rejection; shutting down');
+    expect(JSON.stringify(fatal)).toContain('nobody caught me');
+  });
+});
