@@ -61,7 +61,7 @@ describe('the users-api process', () => {
     expect(created.status).toBe(201);
     const { data } = (await created.json()) as { data: { id: string } };
     expect(await stop(first)).toBe(0);
-    expect(first.output()).toContain('shutdown: embedded PostgreSQL stopped');
+    expect(first.output()).toContain('shutdown: embedded PostgreSQL stop done');
 
     const second = await start(env);
     try {

@@ -45,6 +45,12 @@ export const baseConfigProperties = {
     default: 10_000,
     description: 'How long in-flight requests may drain',
   }),
+  SHUTDOWN_DELAY_MS: Type.Optional(
+    Type.Integer({
+      minimum: 0,
+      description: 'How long readiness fails before the server closes; 5000 in production, 0 otherwise',
+    }),
+  ),
   MIGRATE_ON_START: Type.Boolean({ default: true, description: 'Run pending migrations at startup' }),
   DB_POOL_MAX: Integer({ minimum: 1, maximum: 1000, default: 10, description: 'PostgreSQL pool size' }),
   DB_CONNECT_TIMEOUT_MS: Integer({ minimum: 1, default: 2000, description: 'PostgreSQL connect timeout' }),
@@ -57,6 +63,12 @@ export const baseConfigProperties = {
 
 export const BaseConfigSchema = Type.Object(baseConfigProperties);
 export type BaseConfig = Static<typeof BaseConfigSchema>;
+
+const PRODUCTION_SHUTDOWN_DELAY_MS = 5000;
+
+export function shutdownDelayMs(config: BaseConfig): number {
+  return config.SHUTDOWN_DELAY_MS ?? (config.NODE_ENV === 'production' ? PRODUCTION_SHUTDOWN_DELAY_MS : 0);
+}
 
 /** The base variables plus a service's own; a property given here replaces the base one (to change a default). */
 export function serviceConfigSchema<T extends TProperties>(properties: T) {

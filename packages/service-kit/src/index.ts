@@ -5,6 +5,7 @@ export {
   ConfigError,
   loadConfig,
   serviceConfigSchema,
+  shutdownDelayMs,
 } from './config.js';
 export { type Database, type DatabaseOptions, databasePlugin, openDatabase } from './db/database.js';
 export {
@@ -24,6 +25,13 @@ export {
 } from './envelope.js';
 export { errorEnvelope, errorHandlerPlugin, toAppError } from './error-handler.js';
 export { tracedFetch } from './http-client.js';
+export {
+  DEFAULT_SHUTDOWN_HANDLER_TIMEOUT_MS,
+  Lifecycle,
+  lifecyclePlugin,
+  type StartupStep,
+  type StepState,
+} from './lifecycle.js';
 export { type LoggerSettings, loggerOptions, REDACT_PATHS } from './logger.js';
 export { metricsPlugin } from './metrics.js';
 export { openApiPlugin } from './openapi.js';

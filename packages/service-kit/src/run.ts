@@ -1,7 +1,7 @@
 import type { Static, TObject } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
-import { type BaseConfig, ConfigError, loadConfig } from './config.js';
+import { type BaseConfig, ConfigError, loadConfig, shutdownDelayMs } from './config.js';
 import { openDatabase } from './db/database.js';
 import { type Migrations, migrateToLatest } from './db/migrate.js';
 import { loggerOptions } from './logger.js';
@@ -41,7 +41,7 @@ export async function runService<S extends TObject>({ name, configSchema, buildA
     );
     process.exit(1);
   }
-  installGracefulShutdown(app, { timeoutMs: config.SHUTDOWN_TIMEOUT_MS });
+  installGracefulShutdown(app, { delayMs: shutdownDelayMs(config), timeoutMs: config.SHUTDOWN_TIMEOUT_MS });
   try {
     const address = await app.listen({ port: config.PORT, host: config.HOST });
     const startupMs = Math.round(performance.now() - started);

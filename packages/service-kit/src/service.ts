@@ -11,6 +11,7 @@ import type { BaseConfig } from './config.js';
 import { databasePlugin } from './db/database.js';
 import type { Migrations } from './db/migrate.js';
 import { errorHandlerPlugin } from './error-handler.js';
+import { lifecyclePlugin } from './lifecycle.js';
 import { loggerOptions } from './logger.js';
 import { metricsPlugin } from './metrics.js';
 import { openApiPlugin } from './openapi.js';
@@ -65,6 +66,8 @@ export async function createService({
   // The APIs speak JSON only; any other body type is answered 415 rather than parsed as a string.
   app.removeContentTypeParser('text/plain');
 
+  await app.register(lifecyclePlugin);
+  app.lifecycle.record('config');
   await app.register(requestLifecyclePlugin, { slowRequestMs: config.SLOW_REQUEST_MS });
   await app.register(errorHandlerPlugin);
   await app.register(securityPlugin, {

@@ -1,6 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 
 export interface GracefulShutdownOptions {
+  /** How long readiness fails before the server closes, so load balancers stop sending traffic. */
+  delayMs: number;
   /** How long in-flight requests may take to finish before their connections are cut. */
   timeoutMs: number;
   /** Ends the process; replaceable in tests. */
@@ -8,10 +10,11 @@ export interface GracefulShutdownOptions {
 }
 
 /**
- * SIGTERM and SIGINT close the app: stop accepting connections, let in-flight requests finish (bounded by
- * `timeoutMs`), then run every onClose hook (pool, embedded PostgreSQL, ...) and exit 0. An uncaught exception or
- * unhandled rejection is logged and leads to the same orderly shutdown, exiting 1. Returns the trigger, so other
- * code (the health package, a test) shuts down through the same path.
+ * SIGTERM and SIGINT shut the app down in order: readiness fails at once; after `delayMs` the server stops
+ * accepting connections and in-flight requests finish (bounded by `timeoutMs`); then every shutdown handler runs
+ * with its own timeout (pool, embedded PostgreSQL, ...); exit 0, or 1 if anything failed or timed out. An uncaught
+ * exception or unhandled rejection is logged and takes the same path with exit 1. Returns the trigger, so other
+ * code shuts down through the same path.
  */
 export function installGracefulShutdown(app: FastifyInstance, options: GracefulShutdownOptions) {
   const exit = options.exit ?? ((code: number) => process.exit(code));
@@ -25,10 +28,10 @@ export function installGracefulShutdown(app: FastifyInstance, options: GracefulS
 
   const trigger = (reason: string, exitCode = 0): Promise<void> => {
     shutdown ??= (async () => {
-      app.log.info(
-        { reason },
-        'shutdown: started; no longer accepting connections, draining in-flight requests',
-      );
+      app.lifecycle.beginShutdown(reason);
+      app.log.info({ reason, delayMs: options.delayMs }, 'shutdown: started; readiness now fails');
+      if (options.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, options.delayMs));
+      app.log.info('shutdown: no longer accepting connections; draining in-flight requests');
       let code = exitCode;
       const deadline = setTimeout(() => {
         app.log.error(
@@ -46,6 +49,7 @@ export function installGracefulShutdown(app: FastifyInstance, options: GracefulS
         code = 1;
       }
       clearTimeout(deadline);
+      if (app.lifecycle.failures.length > 0) code = 1;
       app.log.info({ exitCode: code }, 'shutdown: complete');
       detach();
       exit(code);

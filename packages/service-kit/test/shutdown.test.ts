@@ -48,7 +48,11 @@ describe('graceful shutdown', () => {
   it('finishes in-flight requests, refuses new connections, closes the pool, exits 0', async () => {
     const { app, logs, port } = await listeningApp(300);
     const exits: number[] = [];
-    const trigger = installGracefulShutdown(app, { timeoutMs: 5000, exit: (code) => exits.push(code) });
+    const trigger = installGracefulShutdown(app, {
+      delayMs: 0,
+      timeoutMs: 5000,
+      exit: (code) => exits.push(code),
+    });
 
     const inFlight = Array.from({ length: 20 }, () => get(port, '/slow'));
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -62,10 +66,9 @@ describe('graceful shutdown', () => {
     await shutdown;
     expect(exits).toEqual([0]);
     const messages = logs.lines.map((line) => line.msg);
-    expect(messages).toContain(
-      'shutdown: started; no longer accepting connections, draining in-flight requests',
-    );
-    expect(messages).toContain('shutdown: database pool closed');
+    expect(messages).toContain('shutdown: started; readiness now fails');
+    expect(messages).toContain('shutdown: no longer accepting connections; draining in-flight requests');
+    expect(messages).toContain('shutdown: database pool close done');
     expect(messages.at(-1)).toBe('shutdown: complete');
     expect(app.database.pool.ended).toBe(true);
   });
@@ -73,7 +76,11 @@ describe('graceful shutdown', () => {
   it('cuts connections that outlive the timeout and exits 1', async () => {
     const { app, logs, port } = await listeningApp(3000);
     const exits: number[] = [];
-    const trigger = installGracefulShutdown(app, { timeoutMs: 200, exit: (code) => exits.push(code) });
+    const trigger = installGracefulShutdown(app, {
+      delayMs: 0,
+      timeoutMs: 200,
+      exit: (code) => exits.push(code),
+    });
     const stuck = get(port, '/slow').catch((error: Error) => error);
     await new Promise((resolve) => setTimeout(resolve, 50));
     await trigger('SIGTERM');
@@ -87,7 +94,11 @@ describe('graceful shutdown', () => {
   it('runs only once however often it is triggered', async () => {
     const { app } = await listeningApp(10);
     const exits: number[] = [];
-    const trigger = installGracefulShutdown(app, { timeoutMs: 1000, exit: (code) => exits.push(code) });
+    const trigger = installGracefulShutdown(app, {
+      delayMs: 0,
+      timeoutMs: 1000,
+      exit: (code) => exits.push(code),
+    });
     await Promise.all([trigger('SIGTERM'), trigger('SIGINT'), trigger('uncaught exception', 1)]);
     expect(exits).toEqual([0]);
   });
@@ -95,12 +106,71 @@ describe('graceful shutdown', () => {
   it('shuts down with exit 1 after an unhandled rejection', async () => {
     const { app, logs } = await listeningApp(10);
     const exits: number[] = [];
-    installGracefulShutdown(app, { timeoutMs: 1000, exit: (code) => exits.push(code) });
+    installGracefulShutdown(app, { delayMs: 0, timeoutMs: 1000, exit: (code) => exits.push(code) });
     process.emit('unhandledRejection', new Error('nobody caught me'), Promise.resolve());
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(exits).toEqual([1]);
     const fatal = logs.lines.find((line) => line.level === 'fatal');
     expect(fatal?.msg).toBe('unhandled rejection; shutting down');
     expect(JSON.stringify(fatal)).toContain('nobody caught me');
+  });
+});
+
+describe('the lifecycle', () => {
+  it('records config, database and migrations as startup steps and completes after warm-up hooks', async () => {
+    const app = await createService({
+      service: { name: 'lifecycle-test', version: '0', migrations: {} },
+      config: testConfig({ DATABASE_URL: database.url, LOG_LEVEL: 'silent' }),
+    });
+    let release: () => void = () => undefined;
+    app.lifecycle.addWarmup('cache', () => new Promise<void>((resolve) => (release = resolve)));
+    await app.ready();
+    expect(app.lifecycle.startupComplete).toBe(false);
+    expect(app.lifecycle.steps.map((s) => [s.name, s.state])).toEqual([
+      ['config', 'done'],
+      ['database', 'done'],
+      ['migrations', 'done'],
+      ['warm-up: cache', 'pending'],
+    ]);
+    release();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(app.lifecycle.startupComplete).toBe(true);
+    expect(app.lifecycle.startupDurationMs).toBeGreaterThan(0);
+    await app.close();
+  });
+
+  it('fails readiness before the delay, runs handlers last-registered first, and exits 1 when one times out', async () => {
+    const { app, logs } = await listeningApp(10);
+    const order: string[] = [];
+    app.lifecycle.addShutdownHandler('flush first-registered', () => {
+      order.push('first');
+    });
+    app.lifecycle.addShutdownHandler('hangs', () => new Promise(() => undefined), 100);
+    app.lifecycle.addShutdownHandler('flush last-registered', () => {
+      order.push('last');
+    });
+    const reasons: string[] = [];
+    app.lifecycle.onShutdownStart((reason) => reasons.push(reason));
+    const exits: number[] = [];
+    const trigger = installGracefulShutdown(app, {
+      delayMs: 200,
+      timeoutMs: 1000,
+      exit: (code) => exits.push(code),
+    });
+    const done = trigger('SIGTERM');
+    expect(app.lifecycle.shuttingDown).toBe(true);
+    expect(reasons).toEqual(['SIGTERM']);
+    // During the delay the server still serves normally.
+    const port = (app.server.address() as AddressInfo).port;
+    expect((await get(port, '/slow')).status).toBe(200);
+    await done;
+    expect(order).toEqual(['last', 'first']);
+    expect(app.lifecycle.failures).toEqual(['hangs']);
+    expect(exits).toEqual([1]);
+    expect(
+      logs.lines.some(
+        (l) => l.msg === 'shutdown: hangs failed' && JSON.stringify(l).includes('timed out after 100 ms'),
+      ),
+    ).toBe(true);
   });
 });

@@ -20,9 +20,9 @@ export interface Database {
   // biome-ignore lint/suspicious/noExplicitAny: each app narrows this to its own schema (Kysely<AppDatabase>)
   db: Kysely<any>;
   pool: pg.Pool;
-  /** True when this process started the PostgreSQL server itself. */
-  embedded: boolean;
-  /** Closes the pool, then stops the embedded server if there is one; logs each step. */
+  /** The embedded server this process started, if it started one. */
+  embedded: EmbeddedPostgresHandle | undefined;
+  /** Closes the pool, then stops the embedded server if there is one. */
   close(): Promise<void>;
 }
 
@@ -58,13 +58,9 @@ export async function openDatabase(options: DatabaseOptions, log: FastifyBaseLog
 
   const close = async () => {
     await db.destroy();
-    log.info('shutdown: database pool closed');
-    if (embedded) {
-      await embedded.stop();
-      log.info('shutdown: embedded PostgreSQL stopped');
-    }
+    await embedded?.stop();
   };
-  return { db, pool, embedded: embedded !== undefined, close };
+  return { db, pool, embedded, close };
 }
 
 declare module 'fastify' {
@@ -83,12 +79,26 @@ export interface DatabasePluginOptions extends DatabaseOptions {
 
 export const databasePlugin = fp<DatabasePluginOptions>(
   async (app: FastifyInstance, options) => {
-    const database = await openDatabase(options, app.log);
+    const { lifecycle } = app;
+    const database = await lifecycle.step('database', async () => {
+      const opened = await openDatabase(options, app.log);
+      try {
+        await opened.db.selectNoFrom((eb) => eb.val(1).as('ok')).execute();
+      } catch (error) {
+        await opened.close();
+        throw error;
+      }
+      return opened;
+    });
     try {
-      await database.db.selectNoFrom((eb) => eb.val(1).as('ok')).execute();
       if (options.migrateOnStart) {
-        const results = await migrateToLatest(database.db, options.migrations);
-        app.log.info({ applied: results.map((r) => r.migrationName) }, 'database migrations are up to date');
+        await lifecycle.step('migrations', async () => {
+          const results = await migrateToLatest(database.db, options.migrations);
+          app.log.info(
+            { applied: results.map((r) => r.migrationName) },
+            'database migrations are up to date',
+          );
+        });
       }
     } catch (error) {
       await database.close();
@@ -96,7 +106,10 @@ export const databasePlugin = fp<DatabasePluginOptions>(
     }
     app.decorate('database', database);
     app.decorate('db', database.db);
-    app.addHook('onClose', () => database.close());
+    // Handlers run last-registered first: the pool closes, then the server it talks to stops.
+    const { embedded } = database;
+    if (embedded) lifecycle.addShutdownHandler('embedded PostgreSQL stop', () => embedded.stop(), 10_000);
+    lifecycle.addShutdownHandler('database pool close', () => database.db.destroy());
   },
   { name: '@steadfast/service-kit/database', fastify: '5.x' },
 );
