@@ -1,0 +1,136 @@
+import { DependencyError, TimeoutError } from '@steadfast/errors';
+import fc from 'fast-check';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { bulkhead, circuitBreaker, type Jitter, retry } from '../src/index.js';
+
+beforeEach(() => {
+  vi.useFakeTimers();
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('properties', () => {
+  it('a half-open breaker never has more probes in flight than halfOpenMaxCalls', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 5 }),
+        fc.array(fc.constantFrom('call', 'succeed', 'fail', 'clientError', 'tick'), { maxLength: 60 }),
+        async (max, steps) => {
+          const breaker = circuitBreaker({ failureThreshold: 1, halfOpenMaxCalls: max, successThreshold: 1 });
+          await breaker.execute(() => Promise.reject(new DependencyError('x'))).catch(() => {});
+          vi.advanceTimersByTime(30_000);
+          const inFlight: Array<{ settle: (ok: 'ok' | 'fail' | 'client') => void; halfOpen: boolean }> = [];
+          let running = 0;
+          let maxRunning = 0;
+          for (const step of steps) {
+            if (step === 'call') {
+              const halfOpen = breaker.state === 'half-open';
+              let settle!: (how: 'ok' | 'fail' | 'client') => void;
+              const p = breaker.execute(
+                () =>
+                  new Promise<string>((resolve, reject) => {
+                    if (halfOpen) running++;
+                    maxRunning = Math.max(maxRunning, running);
+                    settle = (how) => {
+                      if (halfOpen) running--;
+                      if (how === 'ok') resolve('ok');
+                      else
+                        reject(
+                          how === 'fail'
+                            ? new DependencyError('x')
+                            : Object.assign(new Error(), { statusCode: 400 }),
+                        );
+                    };
+                  }),
+              );
+              p.catch(() => {});
+              await Promise.resolve();
+              if (settle !== undefined) inFlight.push({ settle, halfOpen });
+            } else if (step === 'tick') {
+              vi.advanceTimersByTime(10_000);
+            } else {
+              const call = inFlight.shift();
+              call?.settle(step === 'succeed' ? 'ok' : step === 'fail' ? 'fail' : 'client');
+              await Promise.resolve();
+              await Promise.resolve();
+            }
+            if (breaker.state === 'half-open') {
+              expect(breaker.stateInfo.state === 'half-open' && breaker.stateInfo.probes).toBeLessThanOrEqual(
+                max,
+              );
+            }
+          }
+          expect(maxRunning).toBeLessThanOrEqual(max);
+          breaker.dispose();
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it('retry never exceeds maxAttempts nor waits longer than maxDelay', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 6 }),
+        fc.integer({ min: 0, max: 500 }),
+        fc.integer({ min: 0, max: 3_000 }),
+        fc.constantFrom<Jitter>('none', 'full', 'equal', 'decorrelated', 0, 0.5, 1),
+        fc.double({ min: 0, max: 0.999_999, noNaN: true }),
+        async (maxAttempts, initialDelay, extra, jitter, random) => {
+          const maxDelay = initialDelay + extra;
+          const policy = retry({ maxAttempts, initialDelay, maxDelay, jitter, random: () => random });
+          const delays: number[] = [];
+          policy.onRetry((e) => delays.push(e.delay));
+          let calls = 0;
+          const running = policy
+            .execute(async () => {
+              calls++;
+              throw new TimeoutError();
+            })
+            .catch(() => {});
+          await vi.runAllTimersAsync();
+          await running;
+          expect(calls).toBe(maxAttempts);
+          expect(delays).toHaveLength(maxAttempts - 1);
+          for (const d of delays) {
+            expect(d).toBeGreaterThanOrEqual(0);
+            expect(d).toBeLessThanOrEqual(maxDelay);
+          }
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it('a bulkhead never runs more than maxConcurrent at once', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 4 }),
+        fc.integer({ min: 0, max: 4 }),
+        fc.array(fc.integer({ min: 0, max: 50 }), { minLength: 1, maxLength: 30 }),
+        async (maxConcurrent, maxQueue, durations) => {
+          const policy = bulkhead({ maxConcurrent, maxQueue, queueTimeout: 40 });
+          let running = 0;
+          let peak = 0;
+          const calls = durations.map((ms) =>
+            policy
+              .execute(async () => {
+                running++;
+                peak = Math.max(peak, running);
+                await new Promise((resolve) => setTimeout(resolve, ms));
+                running--;
+              })
+              .catch(() => {}),
+          );
+          await vi.runAllTimersAsync();
+          await Promise.all(calls);
+          expect(peak).toBeLessThanOrEqual(maxConcurrent);
+          expect(policy.active).toBe(0);
+          expect(policy.queued).toBe(0);
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+});
