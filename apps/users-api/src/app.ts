@@ -21,6 +21,6 @@ export interface BuildOptions {
 export async function buildApp(config: UsersApiConfig, { logStream }: BuildOptions = {}) {
   const app = await createService({ service: SERVICE, config, ...(logStream ? { logStream } : {}) });
   const db: Kysely<Database> = app.db;
-  await app.register(usersRoutes, { prefix: '/v1/users', users: userRepository(db) });
+  await app.register(usersRoutes, { prefix: '/v1/users', users: app.guardDatabase(userRepository(db)) });
   return app;
 }

@@ -1,4 +1,4 @@
-import { startTestPostgres } from '@steadfast/service-kit/testing';
+import { startTestPostgres } from '@steadfast/embedded-pg';
 import type { TestProject } from 'vitest/node';
 
 declare module 'vitest' {

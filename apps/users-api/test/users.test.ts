@@ -1,5 +1,5 @@
+import { createTestDatabase, type TestDatabase } from '@steadfast/embedded-pg';
 import { loadConfig } from '@steadfast/service-kit';
-import { createTestDatabase, type TestDatabase } from '@steadfast/service-kit/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { buildApp } from '../src/app.js';
 import { UsersApiConfigSchema } from '../src/config.js';

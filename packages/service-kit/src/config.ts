@@ -54,6 +54,50 @@ export const baseConfigProperties = {
   MIGRATE_ON_START: Type.Boolean({ default: true, description: 'Run pending migrations at startup' }),
   DB_POOL_MAX: Integer({ minimum: 1, maximum: 1000, default: 10, description: 'PostgreSQL pool size' }),
   DB_CONNECT_TIMEOUT_MS: Integer({ minimum: 1, default: 2000, description: 'PostgreSQL connect timeout' }),
+  DB_QUERY_TIMEOUT_MS: Integer({
+    minimum: 1,
+    default: 3000,
+    description: 'A database call slower than this fails with 504 and counts against the breaker',
+  }),
+  DB_BREAKER_FAILURES: Integer({
+    minimum: 1,
+    default: 5,
+    description: 'Database failures within 60 s that open the breaker',
+  }),
+  DB_BREAKER_OPEN_MS: Integer({
+    minimum: 1,
+    default: 30_000,
+    description: 'How long the database breaker stays open',
+  }),
+  HEALTH_CACHE_MS: Integer({
+    minimum: 0,
+    default: 1000,
+    description: 'How long a readiness result is reused',
+  }),
+  HEALTH_CHECK_TIMEOUT_MS: Integer({
+    minimum: 1,
+    default: 2000,
+    description: 'Default timeout of each health check',
+  }),
+  LOAD_SHED_MAX_EVENT_LOOP_DELAY_MS: Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      description: 'Shed load (503) above this mean event-loop delay; off when unset',
+    }),
+  ),
+  LOAD_SHED_MAX_EVENT_LOOP_UTILIZATION: Type.Optional(
+    Type.Number({
+      exclusiveMinimum: 0,
+      maximum: 1,
+      description: 'Shed load above this event-loop utilisation; off when unset',
+    }),
+  ),
+  LOAD_SHED_MAX_HEAP_USED_BYTES: Type.Optional(
+    Type.Integer({ minimum: 1, description: 'Shed load above this heap; off when unset' }),
+  ),
+  LOAD_SHED_MAX_RSS_BYTES: Type.Optional(
+    Type.Integer({ minimum: 1, description: 'Shed load above this RSS; off when unset' }),
+  ),
   DB_STATEMENT_TIMEOUT_MS: Integer({
     minimum: 1,
     default: 5000,

@@ -8,11 +8,6 @@ export {
   shutdownDelayMs,
 } from './config.js';
 export { type Database, type DatabaseOptions, databasePlugin, openDatabase } from './db/database.js';
-export {
-  type EmbeddedPostgresHandle,
-  type EmbeddedPostgresOptions,
-  startEmbeddedPostgres,
-} from './db/embedded-postgres.js';
 export { MigrationError, type Migrations, migrateToLatest } from './db/migrate.js';
 export { fromDatabaseError, isDatabaseConnectionError, isUniqueViolation } from './db/pg-errors.js';
 export {

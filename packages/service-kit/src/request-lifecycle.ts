@@ -9,6 +9,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Log this route's requests at debug rather than info (health probes, metrics scrapes). */
     quietLogs?: boolean;
+    /** Health, metrics and admin routes: exempt from rate limits and load shedding. */
+    operational?: boolean;
   }
 }
 

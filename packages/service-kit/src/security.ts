@@ -10,10 +10,10 @@ export interface SecurityOptions {
 }
 
 /**
- * Route config that exempts operational routes (health probes, metrics scrapes) from rate limiting, so a
- * throttled client cannot make a healthy instance look dead.
+ * Route config for operational routes (health probes, metrics scrapes): exempt from rate limits and load
+ * shedding, so a throttled client or a busy instance cannot make a healthy instance look dead.
  */
-export const OPERATIONAL_ROUTE_CONFIG = { rateLimit: false, quietLogs: true } as const;
+export const OPERATIONAL_ROUTE_CONFIG = { rateLimit: false, quietLogs: true, operational: true } as const;
 
 export const securityPlugin = fp<SecurityOptions>(
   async (app: FastifyInstance, { rateLimitMax, rateLimitWindowMs }) => {

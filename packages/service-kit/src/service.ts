@@ -1,5 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { type HealthPluginOptions, healthPlugin, postgresCheck } from '@steadfast/health';
+import { resilience } from '@steadfast/resilience';
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyInstance,
@@ -9,6 +11,7 @@ import Fastify, {
 import type { DestinationStream } from 'pino';
 import type { BaseConfig } from './config.js';
 import { databasePlugin } from './db/database.js';
+import { databasePolicy, guardRepository } from './db/database-policy.js';
 import type { Migrations } from './db/migrate.js';
 import { errorHandlerPlugin } from './error-handler.js';
 import { lifecyclePlugin } from './lifecycle.js';
@@ -90,5 +93,48 @@ export async function createService({
     migrations: service.migrations,
     migrateOnStart: config.MIGRATE_ON_START,
   });
+  const database = databasePolicy({
+    timeoutMs: config.DB_QUERY_TIMEOUT_MS,
+    breakerOpenMs: config.DB_BREAKER_OPEN_MS,
+    breakerFailures: config.DB_BREAKER_FAILURES,
+  });
+  await app.register(resilience, { policies: { database }, registry: app.metricsRegistry });
+  const databaseCalls = app.resilience.get('database');
+  app.decorate('guardDatabase', <T extends object>(repository: T) =>
+    guardRepository(databaseCalls, repository),
+  );
+  await app.register(healthPlugin, {
+    checks: [postgresCheck(app.database.pool)],
+    breakers: app.resilience,
+    version: service.version,
+    environment: config.NODE_ENV,
+    serviceId: service.name,
+    cacheMs: config.HEALTH_CACHE_MS,
+    defaultTimeoutMs: config.HEALTH_CHECK_TIMEOUT_MS,
+    ...loadShedding(config),
+  });
   return app;
+}
+
+function loadShedding(config: BaseConfig): Pick<HealthPluginOptions, 'loadShedding'> {
+  const limits = {
+    ...(config.LOAD_SHED_MAX_EVENT_LOOP_DELAY_MS === undefined
+      ? {}
+      : { maxEventLoopDelayMs: config.LOAD_SHED_MAX_EVENT_LOOP_DELAY_MS }),
+    ...(config.LOAD_SHED_MAX_EVENT_LOOP_UTILIZATION === undefined
+      ? {}
+      : { maxEventLoopUtilization: config.LOAD_SHED_MAX_EVENT_LOOP_UTILIZATION }),
+    ...(config.LOAD_SHED_MAX_HEAP_USED_BYTES === undefined
+      ? {}
+      : { maxHeapUsedBytes: config.LOAD_SHED_MAX_HEAP_USED_BYTES }),
+    ...(config.LOAD_SHED_MAX_RSS_BYTES === undefined ? {} : { maxRssBytes: config.LOAD_SHED_MAX_RSS_BYTES }),
+  };
+  return Object.keys(limits).length === 0 ? {} : { loadShedding: limits };
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Runs every method of a repository through the `database` policy (breaker + timeout). */
+    guardDatabase<T extends object>(repository: T): ReturnType<typeof guardRepository<T>>;
+  }
 }

@@ -1,5 +1,5 @@
+import { startTestPostgres } from '@steadfast/embedded-pg';
 import type { TestProject } from 'vitest/node';
-import { startTestPostgres } from '../src/testing/index.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -1,12 +1,12 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Type } from '@sinclair/typebox';
+import { createTestDatabase, type TestDatabase } from '@steadfast/embedded-pg';
 import { ConflictError } from '@steadfast/errors';
 import { Counter } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { tracedFetch } from '../src/http-client.js';
 import { createService, type ServiceApp } from '../src/service.js';
-import { createTestDatabase, type TestDatabase } from '../src/testing/index.js';
 import { logCapture, testConfig } from './helpers.js';
 
 let database: TestDatabase;

@@ -1,9 +1,9 @@
 import { request } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createTestDatabase, type TestDatabase } from '@steadfast/embedded-pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createService, type ServiceApp } from '../src/service.js';
 import { installGracefulShutdown } from '../src/shutdown.js';
-import { createTestDatabase, type TestDatabase } from '../src/testing/index.js';
 import { logCapture, testConfig } from './helpers.js';
 
 let database: TestDatabase;

@@ -1,8 +1,8 @@
+import { type EmbeddedPostgresHandle, startEmbeddedPostgres } from '@steadfast/embedded-pg';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
-import { type EmbeddedPostgresHandle, startEmbeddedPostgres } from './embedded-postgres.js';
 import { type Migrations, migrateToLatest } from './migrate.js';
 
 export interface DatabaseOptions {

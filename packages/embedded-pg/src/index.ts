@@ -1,0 +1,6 @@
+export {
+  type EmbeddedPostgresHandle,
+  type EmbeddedPostgresOptions,
+  startEmbeddedPostgres,
+} from './embedded-postgres.js';
+export { createTestDatabase, startTestPostgres, type TestDatabase, type TestPostgres } from './testing.js';
