@@ -163,6 +163,10 @@ describe('the lifecycle', () => {
     // During the delay the server still serves normally.
     const port = (app.server.address() as AddressInfo).port;
     expect((await get(port, '/slow')).status).toBe(200);
+    const readiness = await get(port, '/health/ready');
+    expect(readiness.status).toBe(503);
+    expect(JSON.parse(readiness.body).status).toBe('not_ready');
+    expect((await get(port, '/health/live')).status).toBe(200);
     await done;
     expect(order).toEqual(['last', 'first']);
     expect(app.lifecycle.failures).toEqual(['hangs']);
