@@ -1,0 +1,2 @@
+CREATE DATABASE users_api;
+CREATE DATABASE incidents_api;
