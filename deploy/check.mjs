@@ -12,11 +12,17 @@ const check = (ok, message) => {
   if (!ok) problems.push(message);
 };
 
-const PROBES = { startupProbe: '/health/startup', readinessProbe: '/health/ready', livenessProbe: '/health/live' };
+const PROBES = {
+  startupProbe: '/health/startup',
+  readinessProbe: '/health/ready',
+  livenessProbe: '/health/live',
+};
 const healthSource = readFileSync(join(root, 'packages/health/src/plugin.ts'), 'utf8');
-for (const path of Object.values(PROBES)) check(healthSource.includes(`'${path}'`), `health plugin has no route ${path}`);
+for (const path of Object.values(PROBES))
+  check(healthSource.includes(`'${path}'`), `health plugin has no route ${path}`);
 
-const appScripts = (name) => JSON.parse(readFileSync(join(root, 'apps', name, 'package.json'), 'utf8')).scripts ?? {};
+const appScripts = (name) =>
+  JSON.parse(readFileSync(join(root, 'apps', name, 'package.json'), 'utf8')).scripts ?? {};
 
 for (const file of readdirSync(join(root, 'deploy/k8s'))) {
   const docs = parseAllDocuments(readFileSync(join(root, 'deploy/k8s', file), 'utf8'));
@@ -33,9 +39,15 @@ for (const file of readdirSync(join(root, 'deploy/k8s'))) {
         check(container[probe]?.httpGet?.path === path, `${file}: ${probe} must GET ${path}`);
       }
       const needMs = Number(env.SHUTDOWN_DELAY_MS) + Number(env.SHUTDOWN_TIMEOUT_MS) + 10_000;
-      check(pod.terminationGracePeriodSeconds * 1000 >= needMs, `${file}: terminationGracePeriodSeconds below ${needMs} ms`);
+      check(
+        pod.terminationGracePeriodSeconds * 1000 >= needMs,
+        `${file}: terminationGracePeriodSeconds below ${needMs} ms`,
+      );
       const app = manifest.metadata.name;
-      check(appScripts(app).start === 'node dist/server.js', `${file}: apps/${app} has no start script running dist/server.js`);
+      check(
+        appScripts(app).start === 'node dist/server.js',
+        `${file}: apps/${app} has no start script running dist/server.js`,
+      );
     }
   }
 }
@@ -44,16 +56,29 @@ const compose = parse(readFileSync(join(root, 'deploy/compose.yaml'), 'utf8'));
 const initSql = readFileSync(join(root, 'deploy/docker/init-databases.sql'), 'utf8');
 for (const [name, service] of Object.entries(compose.services)) {
   if (!service.build) continue;
-  check(appScripts(service.build.args.APP).start === 'node dist/server.js', `compose ${name}: unknown app ${service.build.args.APP}`);
-  check(service.ports.some((p) => p.endsWith(`:${service.environment.PORT}`)), `compose ${name}: port mapping misses PORT`);
+  check(
+    appScripts(service.build.args.APP).start === 'node dist/server.js',
+    `compose ${name}: unknown app ${service.build.args.APP}`,
+  );
+  check(
+    service.ports.some((p) => p.endsWith(`:${service.environment.PORT}`)),
+    `compose ${name}: port mapping misses PORT`,
+  );
   const database = new URL(service.environment.DATABASE_URL).pathname.slice(1);
-  check(initSql.includes(`CREATE DATABASE ${database};`), `compose ${name}: database ${database} is never created`);
+  check(
+    initSql.includes(`CREATE DATABASE ${database};`),
+    `compose ${name}: database ${database} is never created`,
+  );
 }
 
 for (const file of readdirSync(join(root, 'deploy/grafana'))) {
   const dashboard = JSON.parse(readFileSync(join(root, 'deploy/grafana', file), 'utf8'));
   check(dashboard.uid && dashboard.panels?.length > 0, `${file}: a dashboard needs a uid and panels`);
-  for (const panel of dashboard.panels) check(panel.targets?.every((t) => t.expr), `${file}: panel ${panel.title} lacks a query`);
+  for (const panel of dashboard.panels)
+    check(
+      panel.targets?.every((t) => t.expr),
+      `${file}: panel ${panel.title} lacks a query`,
+    );
 }
 
 if (problems.length > 0) {
