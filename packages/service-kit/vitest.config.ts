@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    globalSetup: ['test/global-setup.ts'],
+    globalSetup: ['@steadfast/embedded-pg/vitest-setup'],
     testTimeout: 20_000,
     hookTimeout: 60_000,
   },

@@ -4,3 +4,4 @@ export {
   startEmbeddedPostgres,
 } from './embedded-postgres.js';
 export { createTestDatabase, startTestPostgres, type TestDatabase, type TestPostgres } from './testing.js';
+export type {} from './vitest-setup.js';
