@@ -37,9 +37,8 @@ export const requestLifecyclePlugin = fp<RequestLifecycleOptions>(
 
     app.addHook('onResponse', (request, reply, done) => {
       const durationMs = Math.round(reply.elapsedTime * 100) / 100;
+      // requestId and traceId are bound to request.log already (see createServer and onRequest above).
       const line = {
-        requestId: request.id,
-        traceId: request.trace.traceId,
         method: request.method,
         route: request.routeOptions.url ?? null,
         url: request.url,
