@@ -4,11 +4,11 @@ import { stdSerializers, stdTimeFunctions } from 'pino';
 /** Keys that must never reach a log line, at the top level or one object down. */
 const SECRET_KEYS = ['authorization', 'cookie', 'set-cookie', 'password', 'token', 'secret', 'apiKey'];
 
+// Each redact path costs time on every log call, so each key is listed once, in the one syntax that fits it.
+const pathOf = (key: string) => (/^\w+$/.test(key) ? `.${key}` : `["${key}"]`);
+
 export const REDACT_PATHS = [
-  ...SECRET_KEYS.flatMap((key) => [`${key}`, `*.${key}`, `*["${key}"]`]),
-  'req.headers.authorization',
-  'req.headers.cookie',
-  'res.headers["set-cookie"]',
+  ...SECRET_KEYS.flatMap((key) => [pathOf(key).replace(/^\./, ''), `*${pathOf(key)}`]),
   '*.headers.authorization',
   '*.headers.cookie',
 ];
