@@ -1,8 +1,7 @@
 import { ConflictError, NotFoundError } from '@steadfast/errors';
-import { isUniqueViolation } from '@steadfast/service-kit';
+import { afterCursor, cursorPosition, decodeCursor, isUniqueViolation, toPage } from '@steadfast/service-kit';
 import { type Kysely, sql } from 'kysely';
 import type { Database, UserRow } from '../db/schema.js';
-import { type Cursor, decodeCursor, encodeCursor } from './cursor.js';
 
 export interface User {
   id: string;
@@ -62,8 +61,6 @@ async function rejectingTakenEmail<T>(work: Promise<T>): Promise<T> {
 
 const notFound = (id: string) => new NotFoundError(`User ${id} does not exist`);
 
-const createdAtMicros = sql<string>`(extract(epoch from created_at) * 1000000)::bigint::text`;
-
 export function userRepository(db: Kysely<Database>) {
   return {
     async create(user: NewUser): Promise<User> {
@@ -85,26 +82,16 @@ export function userRepository(db: Kysely<Database>) {
 
     /** Newest first; the cursor is opaque to callers and stable under concurrent inserts. */
     async list({ limit, cursor }: { limit: number; cursor?: string | undefined }): Promise<UserPage> {
-      const after: Cursor | undefined = cursor === undefined ? undefined : decodeCursor(cursor);
       let query = db
         .selectFrom('users')
         .selectAll()
-        .select(createdAtMicros.as('cursor_micros'))
+        .select(cursorPosition.as('cursor_micros'))
         .orderBy('created_at', 'desc')
         .orderBy('id', 'desc')
         .limit(limit + 1);
-      if (after) {
-        const position = sql`(timestamptz 'epoch' + ${after.createdAtMicros}::bigint * interval '1 microsecond')`;
-        query = query.where(sql<boolean>`(created_at, id) < (${position}, ${after.id}::uuid)`);
-      }
-      const rows = await query.execute();
-      const page = rows.slice(0, limit);
-      const last = page.at(-1);
-      const nextCursor =
-        rows.length > limit && last
-          ? encodeCursor({ createdAtMicros: last.cursor_micros, id: last.id })
-          : null;
-      return { users: page.map(toUser), nextCursor };
+      if (cursor !== undefined) query = query.where(afterCursor(decodeCursor(cursor)));
+      const { rows, nextCursor } = toPage(await query.execute(), limit);
+      return { users: rows.map(toUser), nextCursor };
     },
 
     async update(id: string, changes: UserChanges): Promise<User> {

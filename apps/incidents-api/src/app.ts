@@ -1,0 +1,68 @@
+import { createService } from '@steadfast/service-kit';
+import type { Kysely } from 'kysely';
+import type { DestinationStream } from 'pino';
+import { alertIntake } from './alerts/intake.js';
+import type { IncidentsApiConfig } from './config.js';
+import { migrations } from './db/migrations/index.js';
+import type { Database } from './db/schema.js';
+import { IncidentEventBus } from './events/bus.js';
+import { incidentEventRelay } from './events/relay.js';
+import type { Publish } from './incidents/effects.js';
+import { incidentRepository } from './incidents/repository.js';
+import { incidentMetrics } from './metrics.js';
+import { incidentsRoutes } from './routes/v1/incidents.js';
+import { integrationsRoutes } from './routes/v1/integrations.js';
+import { servicesRoutes } from './routes/v1/services.js';
+import { incidentStreamRoutes } from './routes/v1/stream.js';
+import { serviceRepository } from './services/repository.js';
+
+export const SERVICE = {
+  name: 'incidents-api',
+  version: '0.1.0',
+  description: 'Incidents, their timelines and postmortems; Alertmanager intake; live updates',
+  migrations,
+};
+
+export interface BuildOptions {
+  logStream?: DestinationStream;
+}
+
+export async function buildApp(config: IncidentsApiConfig, { logStream }: BuildOptions = {}) {
+  const app = await createService({ service: SERVICE, config, ...(logStream ? { logStream } : {}) });
+  const db: Kysely<Database> = app.db;
+
+  const bus = new IncidentEventBus();
+  const metrics = incidentMetrics(app.metricsRegistry, db, app.log);
+  const publish: Publish = (effects) => {
+    metrics.observe(effects);
+    bus.publish(effects.events);
+  };
+  // Repositories run through the kit's database policy (breaker + timeout), like every service's.
+  const incidents = app.guardDatabase(incidentRepository(db, publish));
+  const intake = app.guardDatabase(alertIntake(db, publish, { resolveStatus: config.ALERTS_RESOLVE_STATUS }));
+
+  const relay = incidentEventRelay({ pool: app.database.pool, db, bus, log: app.log });
+  await relay.start();
+  // Before the server and the pool close: the pool waits for its checked-out clients.
+  app.addHook('preClose', async () => relay.stop());
+  app.addHook('onClose', async () => relay.stop());
+
+  await app.register(servicesRoutes, {
+    prefix: '/v1/services',
+    services: app.guardDatabase(serviceRepository(db)),
+  });
+  await app.register(incidentStreamRoutes, {
+    prefix: '/v1/incidents',
+    db,
+    bus,
+    heartbeatMs: config.SSE_HEARTBEAT_MS,
+  });
+  await app.register(incidentsRoutes, { prefix: '/v1/incidents', incidents });
+  await app.register(integrationsRoutes, {
+    prefix: '/v1/integrations',
+    intake,
+    metrics,
+    alertsToken: config.ALERTS_TOKEN,
+  });
+  return app;
+}

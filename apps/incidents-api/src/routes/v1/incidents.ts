@@ -1,0 +1,321 @@
+import { type Static, Type } from '@sinclair/typebox';
+import { AppError } from '@steadfast/errors';
+import { DataEnvelope, envelope, ListEnvelope, type ServiceApp } from '@steadfast/service-kit';
+import type { FastifyReply } from 'fastify';
+import { requestHash } from '../../incidents/idempotency.js';
+import { SEVERITIES, STATUSES } from '../../incidents/lifecycle.js';
+import { renderPostmortem } from '../../incidents/postmortem.js';
+import type { Incident } from '../../incidents/queries.js';
+import type { IncidentRepository } from '../../incidents/repository.js';
+import { PageQueryProperties, UuidParams } from './common.js';
+
+const Severity = Type.Union(
+  SEVERITIES.map((s) => Type.Literal(s)),
+  { description: 'critical (P1), high (P2), medium (P3) or low (P4)' },
+);
+const Status = Type.Union(
+  STATUSES.map((s) => Type.Literal(s)),
+  { description: 'open → investigating → identified → monitoring → resolved' },
+);
+const Timestamp = Type.String({ format: 'date-time' });
+const OptionalTimestamp = Type.Union([Timestamp, Type.Null()]);
+
+export const TimelineEventSchema = Type.Object(
+  {
+    id: Type.Integer(),
+    incidentId: Type.String({ format: 'uuid' }),
+    kind: Type.Union(
+      ['created', 'status_changed', 'severity_changed', 'alert_firing', 'alert_resolved', 'note'].map((k) =>
+        Type.Literal(k),
+      ),
+    ),
+    message: Type.String(),
+    details: Type.Record(Type.String(), Type.Unknown()),
+    createdAt: Timestamp,
+  },
+  { $id: 'TimelineEvent', title: 'TimelineEvent' },
+);
+
+const incidentProperties = {
+  id: Type.String({ format: 'uuid' }),
+  title: Type.String(),
+  description: Type.Union([Type.String(), Type.Null()]),
+  severity: Severity,
+  priority: Type.Union(
+    ['P1', 'P2', 'P3', 'P4'].map((p) => Type.Literal(p)),
+    { description: 'The severity as a priority: critical is P1, low is P4' },
+  ),
+  status: Status,
+  version: Type.Integer({ description: 'Bumped on every change; the ETag is its quoted value' }),
+  serviceIds: Type.Array(Type.String({ format: 'uuid' })),
+  services: Type.Array(Type.Object({ id: Type.String({ format: 'uuid' }), name: Type.String() })),
+  groupKey: Type.Union([Type.String(), Type.Null()], {
+    description: 'Alertmanager group that opened the incident',
+  }),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+  acknowledgedAt: OptionalTimestamp,
+  resolvedAt: OptionalTimestamp,
+};
+
+export const IncidentSchema = Type.Object(incidentProperties, { $id: 'Incident', title: 'Incident' });
+export const IncidentWithTimelineSchema = Type.Object(
+  { ...incidentProperties, timeline: Type.Array(Type.Ref(TimelineEventSchema)) },
+  { $id: 'IncidentWithTimeline', title: 'IncidentWithTimeline' },
+);
+
+const Title = Type.String({ minLength: 1, maxLength: 200, pattern: '\\S' });
+const Description = Type.Union([Type.String({ maxLength: 10_000 }), Type.Null()]);
+const ServiceIds = Type.Array(Type.String({ format: 'uuid' }), { maxItems: 50, uniqueItems: true });
+
+export const CreateIncidentSchema = Type.Object(
+  {
+    title: Title,
+    description: Type.Optional(Description),
+    severity: Type.Optional(
+      Type.Union(
+        SEVERITIES.map((s) => Type.Literal(s)),
+        { default: 'medium' },
+      ),
+    ),
+    serviceIds: Type.Optional(ServiceIds),
+  },
+  { additionalProperties: false },
+);
+export const UpdateIncidentSchema = Type.Object(
+  {
+    title: Type.Optional(Title),
+    description: Type.Optional(Description),
+    severity: Type.Optional(Severity),
+    status: Type.Optional(Status),
+    serviceIds: Type.Optional(ServiceIds),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+export const NoteSchema = Type.Object(
+  { message: Type.String({ minLength: 1, maxLength: 10_000, pattern: '\\S' }) },
+  { additionalProperties: false },
+);
+
+const ListIncidentsQuery = Type.Object(
+  {
+    ...PageQueryProperties,
+    status: Type.Optional(Status),
+    severity: Type.Optional(Severity),
+    serviceId: Type.Optional(Type.String({ format: 'uuid' })),
+  },
+  { additionalProperties: false },
+);
+const ActiveQuery = Type.Object(PageQueryProperties, { additionalProperties: false });
+const CreateHeaders = Type.Object({
+  'idempotency-key': Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 255,
+      description: 'Retries with the same key and body get the first response; another body gets 409',
+    }),
+  ),
+});
+const IfMatchHeaders = Type.Object({
+  'if-match': Type.Optional(
+    Type.String({ description: 'The ETag you read; a stale one gets 412 and changes nothing' }),
+  ),
+});
+
+const DetailEnvelope = DataEnvelope(Type.Ref(IncidentWithTimelineSchema));
+type DetailBody = Static<typeof DetailEnvelope>;
+const tags = ['incidents'];
+
+const etagOf = (incident: Pick<Incident, 'version'>) => `"${incident.version}"`;
+
+/** The version an If-Match names; `*` (or no header) means any. Anything unreadable can match nothing. */
+function expectedVersion(header: string | undefined): number | undefined {
+  if (header === undefined || header.trim() === '*') return undefined;
+  const match = /^\s*(?:W\/)?"?(\d{1,9})"?\s*$/.exec(header);
+  if (!match?.[1]) {
+    throw new AppError('PRECONDITION_FAILED', 412, `If-Match ${JSON.stringify(header)} names no version`);
+  }
+  return Number(match[1]);
+}
+
+export interface IncidentsRoutesOptions {
+  incidents: IncidentRepository;
+}
+
+export async function incidentsRoutes(app: ServiceApp, { incidents }: IncidentsRoutesOptions) {
+  app.addSchema(TimelineEventSchema);
+  app.addSchema(IncidentSchema);
+  app.addSchema(IncidentWithTimelineSchema);
+
+  const withEtag = (reply: FastifyReply, incident: Incident) => reply.header('etag', etagOf(incident));
+
+  app.post(
+    '/',
+    {
+      schema: {
+        tags,
+        summary: 'Open an incident',
+        description:
+          'Send `Idempotency-Key` to make retries safe: the first response is stored and replayed.',
+        headers: CreateHeaders,
+        body: CreateIncidentSchema,
+        response: { 201: DetailEnvelope },
+      },
+    },
+    async (request, reply) => {
+      const key = request.headers['idempotency-key'];
+      if (key === undefined) {
+        const incident = await incidents.create(request.body);
+        withEtag(reply, incident).code(201).header('location', `/v1/incidents/${incident.id}`);
+        return envelope(reply, incident);
+      }
+      const response = await incidents.createOnce(request.body, {
+        key,
+        hash: requestHash(request.body),
+        render: (incident) => ({
+          statusCode: 201,
+          headers: { location: `/v1/incidents/${incident.id}`, etag: etagOf(incident) },
+          body: envelope(reply, incident),
+        }),
+      });
+      reply.code(response.statusCode as 201).headers(response.headers);
+      if (response.replayed) reply.header('idempotent-replayed', 'true');
+      return response.body as DetailBody;
+    },
+  );
+
+  app.get(
+    '/',
+    {
+      schema: {
+        tags,
+        summary: 'List incidents, newest first, by status, severity or affected service',
+        querystring: ListIncidentsQuery,
+        response: { 200: ListEnvelope(Type.Ref(IncidentSchema)) },
+      },
+    },
+    async (request, reply) => {
+      const { limit, cursor, ...filter } = request.query;
+      const page = await incidents.list(filter, { limit, cursor });
+      return envelope(reply, page.incidents, { count: page.incidents.length, nextCursor: page.nextCursor });
+    },
+  );
+
+  app.get(
+    '/active',
+    {
+      schema: {
+        tags,
+        summary: 'List unresolved incidents, newest first',
+        querystring: ActiveQuery,
+        response: { 200: ListEnvelope(Type.Ref(IncidentSchema)) },
+      },
+    },
+    async (request, reply) => {
+      const { limit, cursor } = request.query;
+      const page = await incidents.list({ active: true }, { limit, cursor });
+      return envelope(reply, page.incidents, { count: page.incidents.length, nextCursor: page.nextCursor });
+    },
+  );
+
+  app.get(
+    '/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Get an incident with its timeline',
+        params: UuidParams,
+        response: { 200: DetailEnvelope },
+      },
+    },
+    async (request, reply) => {
+      const incident = await incidents.get(request.params.id);
+      withEtag(reply, incident);
+      return envelope(reply, incident);
+    },
+  );
+
+  app.patch(
+    '/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Change an incident (title, description, severity, status, services)',
+        description:
+          'Status moves forward any number of steps, or from resolved back to investigating; anything else is ' +
+          '422 INVALID_STATE_TRANSITION. Send the ETag as If-Match to refuse overwriting another editor (412).',
+        params: UuidParams,
+        headers: IfMatchHeaders,
+        body: UpdateIncidentSchema,
+        response: { 200: DetailEnvelope },
+      },
+    },
+    async (request, reply) => {
+      const incident = await incidents.update(
+        request.params.id,
+        request.body,
+        expectedVersion(request.headers['if-match']),
+      );
+      withEtag(reply, incident);
+      return envelope(reply, incident);
+    },
+  );
+
+  app.get(
+    '/:id/timeline',
+    {
+      schema: {
+        tags,
+        summary: 'An incident’s timeline, oldest first',
+        params: UuidParams,
+        response: { 200: ListEnvelope(Type.Ref(TimelineEventSchema)) },
+      },
+    },
+    async (request, reply) => {
+      const timeline = await incidents.timeline(request.params.id);
+      return envelope(reply, timeline, { count: timeline.length });
+    },
+  );
+
+  app.post(
+    '/:id/timeline',
+    {
+      schema: {
+        tags,
+        summary: 'Add a note to an incident’s timeline',
+        params: UuidParams,
+        body: NoteSchema,
+        response: { 201: DataEnvelope(Type.Ref(TimelineEventSchema)) },
+      },
+    },
+    async (request, reply) => {
+      const { event, incident } = await incidents.addNote(request.params.id, request.body.message);
+      withEtag(reply, incident).code(201).header('location', `/v1/incidents/${incident.id}/timeline`);
+      return envelope(reply, event);
+    },
+  );
+
+  app.get(
+    '/:id/postmortem',
+    {
+      schema: {
+        tags,
+        summary: 'A post-incident review in Markdown, filled from the incident',
+        params: UuidParams,
+        response: {
+          200: {
+            description: 'text/markdown; charset=utf-8',
+            content: { 'text/markdown': { schema: Type.String() } },
+          },
+        },
+      },
+    },
+    async (request, reply) => {
+      const incident = await incidents.get(request.params.id);
+      return reply
+        .header('etag', etagOf(incident))
+        .type('text/markdown; charset=utf-8')
+        .send(renderPostmortem(incident));
+    },
+  );
+}

@@ -1,0 +1,56 @@
+import { Type } from '@sinclair/typebox';
+import { DataEnvelope, envelope, type ServiceApp } from '@steadfast/service-kit';
+import { bearerTokenGuard } from '../../alerts/bearer-token.js';
+import type { AlertIntake } from '../../alerts/intake.js';
+import { AlertmanagerPayloadSchema } from '../../alerts/payload.js';
+import type { IncidentMetrics } from '../../metrics.js';
+
+export const AlertIntakeResultSchema = Type.Object(
+  {
+    incidentId: Type.Union([Type.String({ format: 'uuid' }), Type.Null()]),
+    incidentCreated: Type.Boolean(),
+    alerts: Type.Object({
+      new: Type.Integer({ description: 'Alerts seen for the first time' }),
+      resolved: Type.Integer({ description: 'Known firing alerts that resolved' }),
+      duplicate: Type.Integer({
+        description: 'Alerts already recorded in this state (re-sent notifications)',
+      }),
+    }),
+  },
+  { $id: 'AlertIntakeResult', title: 'AlertIntakeResult' },
+);
+
+export interface IntegrationsRoutesOptions {
+  intake: AlertIntake;
+  metrics: IncidentMetrics;
+  alertsToken: string | undefined;
+}
+
+export async function integrationsRoutes(
+  app: ServiceApp,
+  { intake, metrics, alertsToken }: IntegrationsRoutesOptions,
+) {
+  app.addSchema(AlertIntakeResultSchema);
+
+  app.post(
+    '/alertmanager',
+    {
+      // Checked before the body is parsed: strangers get 401/403, not a validation report.
+      onRequest: bearerTokenGuard(alertsToken, 'The Alertmanager integration'),
+      schema: {
+        tags: ['integrations'],
+        summary: 'Receive a Prometheus Alertmanager webhook notification',
+        description:
+          'Requires `Authorization: Bearer <ALERTS_TOKEN>` (503 when ALERTS_TOKEN is unset). A firing group opens ' +
+          'an incident or joins the group’s unresolved one; alerts are deduplicated by fingerprint and startsAt.',
+        body: AlertmanagerPayloadSchema,
+        response: { 200: DataEnvelope(Type.Ref(AlertIntakeResultSchema)) },
+      },
+    },
+    async (request, reply) => {
+      const result = await intake.receive(request.body);
+      for (const alert of request.body.alerts) metrics.alertsReceived.inc({ status: alert.status });
+      return envelope(reply, result);
+    },
+  );
+}
