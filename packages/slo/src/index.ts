@@ -16,10 +16,33 @@ export {
   DEFAULT_POLICY_THRESHOLDS,
 } from './budget-policy.js';
 export { burnRate, burnRateOf, timeToExhaustion } from './burn-rate.js';
+export {
+  DEFAULT_AVAILABILITY_OBJECTIVE,
+  DEFAULT_LATENCY_OBJECTIVE,
+  DEFAULT_LATENCY_THRESHOLD_MS,
+  defaultServiceSlos,
+} from './default-slos.js';
 export { type ErrorBudget, errorBudget, errorBudgetMinutes } from './error-budget.js';
 export { InvalidSloInputError, isInvalidSloInputError, isSloSpecError, SloSpecError } from './errors.js';
+export {
+  type FlushResult,
+  type LiveSlis,
+  type LiveSlisOptions,
+  type LiveSloStatus,
+  liveSlis,
+  PRUNE_INTERVAL_MS,
+  RETENTION_MARGIN_DAYS,
+} from './live-slis.js';
+export type { LiveSlo, LiveSloDefinition, SliKind } from './live-slo.js';
 export { errorBudgetRatio, objectiveFromPercent } from './objective.js';
 export { parseOpenSloDocuments } from './openslo-spec.js';
+export {
+  DEFAULT_FLUSH_INTERVAL_MS,
+  type ShutdownHandlerHost,
+  SLI_FLUSH_HANDLER,
+  type SloPluginOptions,
+  sloPlugin,
+} from './plugin.js';
 export {
   type AlertingRule,
   generateRules,
@@ -29,7 +52,11 @@ export {
   renderRules,
 } from './rules.js';
 export { availability, errorRatio, type WindowCounts } from './sli.js';
+export type { ServedRequest } from './sli-event.js';
+export { sloMigrations } from './sli-migrations.js';
+export type { SliMinutesTable, SloDatabase } from './sli-store.js';
 export type { SeverityAlerting, SloAlerting, SloDefinition } from './slo-definition.js';
+export { SloListResponseSchema, SloParamsSchema, SloResponseSchema, SloStatusSchema } from './slo-schema.js';
 export { type SloAlertStatus, type SloStatus, type SloStatusInput, sloStatus } from './slo-status.js';
 export { parseSlothSpec, SLOTH_SPEC_VERSION, type SlothSpec } from './sloth-spec.js';
 export { DEFAULT_PERIOD_DAYS, type ParseSpecsOptions, parseSpecs } from './specs.js';
