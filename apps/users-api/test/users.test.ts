@@ -310,3 +310,48 @@ describe('docs', () => {
     expect(spec.components.schemas.User).toBeDefined();
   });
 });
+
+describe('GET /v1/slo', () => {
+  it('reports the live availability and latency SLOs from this service’s traffic', async () => {
+    const availability = async () =>
+      (await app.inject({ url: '/v1/slo/requests-availability' })).json().data as {
+        events: { good: number; total: number };
+      };
+    const before = await availability();
+    await create({ name: 'Counted', email: 'counted@example.com' });
+    await create({ name: 'Counted', email: 'counted@example.com' });
+    await app.inject({ url: `/v1/users/${MISSING}` });
+    await app.inject({ url: '/health/ready' });
+    const after = await availability();
+    // Three API requests (a 409 and a 404 are not the service's failures); probes are not counted.
+    expect(after.events.total - before.events.total).toBe(3);
+    expect(after.events.good - before.events.good).toBe(3);
+
+    const list = (await app.inject({ url: '/v1/slo' })).json();
+    expect(list.meta.count).toBe(2);
+    const [avail, latency] = list.data;
+    expect(avail).toMatchObject({
+      name: 'requests-availability',
+      objective: 0.999,
+      periodDays: 30,
+      sli: 1,
+      policy: 'normal',
+      errorBudget: { totalMinutes: 43.2, consumedMinutes: 0, remainingRatio: 1 },
+    });
+    expect(Object.keys(avail.burnRates).sort()).toEqual(['1d', '1h', '2h', '30m', '3d', '5m', '6h']);
+    expect(avail.alerts.map((a: { severity: string }) => a.severity)).toEqual([
+      'page',
+      'page',
+      'ticket',
+      'ticket',
+    ]);
+    expect(latency).toMatchObject({ name: 'requests-latency', objective: 0.99 });
+
+    const unknown = await app.inject({ url: '/v1/slo/nope' });
+    expect(unknown.statusCode).toBe(404);
+    expect(unknown.json().error.code).toBe('NOT_FOUND');
+    expect((await app.inject({ url: '/metrics' })).body).toMatch(
+      /slo_error_budget_remaining_ratio\{slo="requests-availability"/,
+    );
+  });
+});

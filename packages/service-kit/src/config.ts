@@ -69,6 +69,11 @@ export const baseConfigProperties = {
     default: 30_000,
     description: 'How long the database breaker stays open',
   }),
+  SLI_FLUSH_INTERVAL_MS: Integer({
+    minimum: 100,
+    default: 10_000,
+    description: 'How often SLI counts are written to PostgreSQL (a crash loses at most this much)',
+  }),
   HEALTH_CACHE_MS: Integer({
     minimum: 0,
     default: 1000,

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { type HealthPluginOptions, healthPlugin, postgresCheck } from '@steadfast/health';
 import { resilience } from '@steadfast/resilience';
+import { defaultServiceSlos, type LiveSloDefinition, sloMigrations, sloPlugin } from '@steadfast/slo';
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyInstance,
@@ -29,6 +30,8 @@ export interface ServiceDefinition {
   version: string;
   description?: string;
   migrations: Migrations;
+  /** The SLOs recorded from live traffic and served at /v1/slo; an availability and a latency SLO by default. */
+  slos?: LiveSloDefinition[];
 }
 
 export interface CreateServiceOptions {
@@ -48,7 +51,8 @@ export type ServiceApp = FastifyInstance<
 
 /**
  * A Fastify instance with everything a Steadfast service shares, registered in order: request ids and trace
- * context, the error handler, security headers and rate limits, metrics, OpenAPI, and PostgreSQL (migrated).
+ * context, the error handler, security headers and rate limits, metrics, OpenAPI, PostgreSQL (migrated), the
+ * `database` resilience policy, health probes, and live SLIs at /v1/slo.
  * The app adds its own routes; the database is at `app.db`.
  */
 export async function createService({
@@ -90,7 +94,7 @@ export async function createService({
     poolMax: config.DB_POOL_MAX,
     connectTimeoutMs: config.DB_CONNECT_TIMEOUT_MS,
     statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS,
-    migrations: service.migrations,
+    migrations: { ...sloMigrations, ...service.migrations },
     migrateOnStart: config.MIGRATE_ON_START,
   });
   const database = databasePolicy({
@@ -112,6 +116,12 @@ export async function createService({
     cacheMs: config.HEALTH_CACHE_MS,
     defaultTimeoutMs: config.HEALTH_CHECK_TIMEOUT_MS,
     ...loadShedding(config),
+  });
+  await app.register(sloPlugin, {
+    slos: service.slos ?? defaultServiceSlos(service.name),
+    db: app.db,
+    registry: app.metricsRegistry,
+    flushIntervalMs: config.SLI_FLUSH_INTERVAL_MS,
   });
   return app;
 }

@@ -17,7 +17,13 @@ export async function migrateToLatest(
   db: Kysely<unknown>,
   migrations: Migrations,
 ): Promise<MigrationResult[]> {
-  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+  // A service's migrations are merged with its packages' (SLI and chaos tables), so a database may already hold
+  // a later-named migration than one that is new to it.
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: async () => migrations },
+    allowUnorderedMigrations: true,
+  });
   const { error, results = [] } = await migrator.migrateToLatest();
   if (error) {
     const failed = results.find((result) => result.status === 'Error');
