@@ -1,0 +1,54 @@
+export { bearerGuard, MIN_ADMIN_TOKEN_LENGTH } from './admin-auth.js';
+export {
+  DEFAULT_DEPENDENCY_ERROR_STATUS,
+  DEFAULT_HTTP_ERROR_STATUS,
+  type Decision,
+  type Delay,
+  decideDependencyCall,
+  decideRequest,
+  type Failure,
+  type Random,
+} from './decision.js';
+export {
+  currentStep,
+  describeTarget,
+  type EndReason,
+  type Fault,
+  type FaultKind,
+  type FaultStep,
+  type FaultTarget,
+  faultJson,
+  isExpired,
+  type RampStep,
+} from './fault.js';
+export { buildFault, type FaultRules, faultProblems } from './fault-input.js';
+export { chaosError, type FaultSource, type InjectionCounts, Injector, type WarnLogger } from './injector.js';
+export { type ActiveFaultSource, ChaosMetrics, metricsFor } from './metrics.js';
+export { chaosMigrations } from './migrations.js';
+export {
+  ADMIN_PREFIX,
+  type ChaosApi,
+  type ChaosPluginOptions,
+  chaosPlugin,
+  DEFAULT_DURATION_SECONDS,
+  DEFAULT_MAX_ACTIVE_FAULTS,
+  DEFAULT_MAX_DURATION_SECONDS,
+  DEFAULT_POLL_INTERVAL_MS,
+  DEFAULT_TOKEN_NAME,
+  type ShutdownLifecycleLike,
+} from './plugin.js';
+export { type ActiveFaultJson, activeFaultJson, type ChaosStatus } from './status.js';
+export {
+  DEFAULT_STOP_CHECK_INTERVAL_MS,
+  type StopCondition,
+  type StopVerdict,
+} from './stop-condition.js';
+export { type AuditAction, type AuditEntry, CHAOS_CHANNEL } from './store.js';
+export {
+  FAULT_HEADER,
+  globMatches,
+  type RequestFacts,
+  routeMatches,
+  targetsDependency,
+  targetsRequest,
+} from './targeting.js';

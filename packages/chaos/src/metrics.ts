@@ -1,0 +1,50 @@
+import { Counter, Gauge, type Registry } from 'prom-client';
+
+/** What one Fastify app contributes to the active-faults gauge, read at scrape time. */
+export interface ActiveFaultSource {
+  activeFaults(): number;
+}
+
+/**
+ * The metrics of one registry. prom-client refuses a second metric with the same name in a registry, so
+ * apps sharing a registry share one set and each adds itself as a source.
+ */
+export class ChaosMetrics {
+  readonly sources = new Set<ActiveFaultSource>();
+  readonly injections: Counter<'kind' | 'target'>;
+  readonly activeFaults: Gauge;
+
+  constructor(registry: Registry) {
+    const registers = [registry];
+    const sources = this.sources;
+    this.injections = new Counter({
+      name: 'chaos_injections_total',
+      help: 'Faults injected, by kind (latency, error, abort) and target (METHOD route, or dependency:name)',
+      labelNames: ['kind', 'target'] as const,
+      registers,
+    });
+    this.activeFaults = new Gauge({
+      name: 'chaos_active_faults',
+      help: 'Chaos faults active now (not expired, not removed)',
+      registers,
+      collect() {
+        let total = 0;
+        for (const source of sources) total += source.activeFaults();
+        this.set(total);
+      },
+    });
+  }
+}
+
+const byRegistry = new WeakMap<Registry, ChaosMetrics>();
+
+/** The metric set for `registry`, made on first use and made again if the registry was cleared. */
+export function metricsFor(registry: Registry): ChaosMetrics {
+  const existing = byRegistry.get(registry);
+  if (existing !== undefined && registry.getSingleMetric('chaos_injections_total') === existing.injections) {
+    return existing;
+  }
+  const metrics = new ChaosMetrics(registry);
+  byRegistry.set(registry, metrics);
+  return metrics;
+}

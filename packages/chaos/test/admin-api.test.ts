@@ -1,0 +1,365 @@
+import Fastify from 'fastify';
+import { Registry } from 'prom-client';
+import { describe, expect, it } from 'vitest';
+import { chaosPlugin } from '../src/plugin.js';
+import { AUTH, auditRows, chaosTestContext, createFault, TOKEN, until } from './helpers.js';
+
+const context = chaosTestContext();
+
+const build = context.build;
+
+describe('registration', () => {
+  it('registers nothing at all when disabled', async () => {
+    const app = Fastify();
+    context.apps.push(app);
+    const db = new Proxy({}, { get: () => expect.unreachable('the database was touched') });
+    await app.register(chaosPlugin, { enabled: false, adminToken: '', db: db as never });
+    app.get('/work', async () => ({ ok: true }));
+    await app.ready();
+    expect(app.hasDecorator('chaos')).toBe(false);
+    expect(app.printRoutes({ commonPrefix: false })).not.toContain('admin');
+    expect((await app.inject({ url: '/admin/chaos/status', headers: AUTH })).statusCode).toBe(404);
+  });
+
+  it('refuses a short admin token, naming CHAOS_ADMIN_TOKEN but not the token', async () => {
+    const app = Fastify();
+    context.apps.push(app);
+    await expect(
+      app
+        .register(chaosPlugin, { enabled: true, adminToken: 'short-secret', db: context.database.db })
+        .ready(),
+    ).rejects.toThrow(/CHAOS_ADMIN_TOKEN.*at least 16 characters, got 12 characters$/);
+  });
+
+  it.each([
+    ['maxDurationSeconds', { maxDurationSeconds: 0 }, /maxDurationSeconds.*got 0/],
+    ['maxActiveFaults', { maxActiveFaults: 1.5 }, /maxActiveFaults.*got 1.5/],
+    ['pollIntervalMs', { pollIntervalMs: -1 }, /pollIntervalMs.*got -1/],
+    ['defaultDurationSeconds', { defaultDurationSeconds: 7200 }, /defaultDurationSeconds.*got 7200/],
+  ])('refuses a bad %s', async (_name, bad, message) => {
+    const app = Fastify();
+    context.apps.push(app);
+    await expect(
+      app
+        .register(chaosPlugin, { enabled: true, adminToken: TOKEN, db: context.database.db, ...bad })
+        .ready(),
+    ).rejects.toThrow(message);
+  });
+});
+
+describe('authentication', () => {
+  const routes = [
+    ['POST', '/admin/chaos/enable'],
+    ['POST', '/admin/chaos/disable'],
+    ['POST', '/admin/chaos/latency/100'],
+    ['POST', '/admin/chaos/errors/0.5'],
+    ['GET', '/admin/chaos/status'],
+    ['POST', '/admin/chaos/faults'],
+    ['GET', '/admin/chaos/faults'],
+    ['DELETE', '/admin/chaos/faults/abc'],
+    ['DELETE', '/admin/chaos/faults'],
+    ['GET', '/admin/chaos/audit'],
+  ] as const;
+
+  it('answers 401 without a token and 403 with a wrong one, on every route, and writes nothing', async () => {
+    const app = await build();
+    for (const [method, url] of routes) {
+      const none = await app.inject({ method, url });
+      expect(none.statusCode, `${method} ${url}`).toBe(401);
+      expect(none.json().error.code).toBe('UNAUTHENTICATED');
+      const basic = await app.inject({ method, url, headers: { authorization: `Basic ${TOKEN}` } });
+      expect(basic.statusCode).toBe(401);
+      const wrong = await app.inject({ method, url, headers: { authorization: `Bearer ${TOKEN}x` } });
+      expect(wrong.statusCode, `${method} ${url}`).toBe(403);
+      expect(wrong.json().error.code).toBe('FORBIDDEN');
+    }
+    expect(await auditRows(context.database.db)).toEqual([]);
+  });
+});
+
+describe('faults as resources', () => {
+  it('creates, lists and removes a fault, with the audit trail and the envelope', async () => {
+    const app = await build();
+    const created = await app.inject({
+      method: 'POST',
+      url: '/admin/chaos/faults',
+      headers: AUTH,
+      payload: {
+        kind: 'error',
+        target: { route: '/work' },
+        probability: 1,
+        status: 503,
+        durationSeconds: 60,
+      },
+    });
+    expect(created.statusCode).toBe(201);
+    const { data, meta } = created.json();
+    expect(meta).toEqual({ requestId: expect.any(String), durationMs: expect.any(Number) });
+    expect(data).toMatchObject({
+      kind: 'error',
+      target: { route: '/work' },
+      status: 503,
+      createdBy: 'test-token',
+    });
+    expect(Date.parse(data.expiresAt) - Date.parse(data.createdAt)).toBe(60_000);
+
+    const list = (await app.inject({ url: '/admin/chaos/faults', headers: AUTH })).json().data;
+    expect(list).toHaveLength(1);
+    expect(list[0]).toMatchObject({ id: data.id, currentStep: { index: 0, probability: 1 } });
+    expect(list[0].remainingSeconds).toBeGreaterThan(58);
+
+    const removed = await app.inject({
+      method: 'DELETE',
+      url: `/admin/chaos/faults/${data.id}`,
+      headers: AUTH,
+    });
+    expect(removed.statusCode).toBe(204);
+    const again = await app.inject({
+      method: 'DELETE',
+      url: `/admin/chaos/faults/${data.id}`,
+      headers: AUTH,
+    });
+    expect(again.statusCode).toBe(404);
+    expect((await app.inject({ url: '/work' })).statusCode).toBe(200);
+
+    const audit = (await app.inject({ url: '/admin/chaos/audit', headers: AUTH })).json().data;
+    expect(audit.map((e: { action: string; reason: string | null }) => [e.action, e.reason])).toEqual([
+      ['fault.ended', 'removed'],
+      ['fault.created', null],
+    ]);
+    expect(audit[0]).toMatchObject({ actor: 'test-token', faultId: data.id });
+    expect(audit[1].details).toMatchObject({ id: data.id, kind: 'error', probability: 1 });
+  });
+
+  it.each([
+    ['an unknown kind', { kind: 'melt', target: {}, probability: 1 }, 'body.kind'],
+    ['a probability over 1', { kind: 'error', target: {}, probability: 1.5 }, 'body.probability'],
+    ['no target', { kind: 'error', probability: 1 }, 'body.target'],
+    ['an unknown field', { kind: 'error', target: {}, probability: 1, colour: 'red' }, 'colour'],
+    ['an unknown target field', { kind: 'error', target: { host: 'x' }, probability: 1 }, 'host'],
+    [
+      'a duration over the max',
+      { kind: 'error', target: {}, probability: 1, durationSeconds: 3601 },
+      'body.durationSeconds',
+    ],
+    ['a latency fault without latencyMs', { kind: 'latency', target: {}, probability: 1 }, 'body.latencyMs'],
+    ['an error status of 302', { kind: 'error', target: {}, probability: 1, status: 302 }, 'body.status'],
+  ])('answers 400 for %s and writes nothing', async (_name, payload, field) => {
+    const app = await build();
+    const response = await app.inject({ method: 'POST', url: '/admin/chaos/faults', headers: AUTH, payload });
+    expect(response.statusCode).toBe(400);
+    expect(JSON.stringify(response.json().error.details)).toContain(field.replace('body.', ''));
+    expect(await auditRows(context.database.db)).toEqual([]);
+    expect(await context.database.db.selectFrom('chaos_faults').selectAll().execute()).toEqual([]);
+  });
+
+  it('caps the active faults with 409 CHAOS_TOO_MANY_FAULTS, writing nothing more', async () => {
+    const app = await build({ maxActiveFaults: 2 });
+    await createFault(app, { kind: 'error', target: { route: '/a' }, probability: 1 });
+    await createFault(app, { kind: 'error', target: { route: '/b' }, probability: 1 });
+    const third = await app.inject({
+      method: 'POST',
+      url: '/admin/chaos/faults',
+      headers: AUTH,
+      payload: { kind: 'error', target: { route: '/c' }, probability: 1 },
+    });
+    expect(third.statusCode).toBe(409);
+    expect(third.json().error).toMatchObject({
+      code: 'CHAOS_TOO_MANY_FAULTS',
+      details: { active: 2, maxActiveFaults: 2 },
+    });
+    expect(await auditRows(context.database.db)).toHaveLength(2);
+  });
+
+  it('kill switch removes every fault, recording each as killed', async () => {
+    const app = await build();
+    const a = await createFault(app, { kind: 'error', target: { route: '/work' }, probability: 1 });
+    const b = await createFault(app, { kind: 'latency', target: {}, probability: 1, latencyMs: 50 });
+    expect((await app.inject({ url: '/work' })).statusCode).toBe(500);
+    const killed = await app.inject({ method: 'DELETE', url: '/admin/chaos/faults', headers: AUTH });
+    expect(killed.statusCode).toBe(200);
+    expect(killed.json().data.removed).toBe(2);
+    expect((await app.inject({ url: '/work' })).statusCode).toBe(200);
+    const ended = (await auditRows(context.database.db)).filter((row) => row.action === 'fault.ended');
+    expect(ended.map((row) => [row.fault_id, row.reason]).sort()).toEqual(
+      [
+        [a.id, 'killed'],
+        [b.id, 'killed'],
+      ].sort(),
+    );
+  });
+
+  it('expires a fault after its duration and records it as expired', async () => {
+    const app = await build();
+    const fault = await createFault(app, { kind: 'error', target: {}, probability: 1, durationSeconds: 1 });
+    expect((await app.inject({ url: '/work' })).statusCode).toBe(500);
+    await until(async () => (await app.inject({ url: '/work' })).statusCode === 200, 1500);
+    await until(
+      async () => (await auditRows(context.database.db)).some((row) => row.reason === 'expired'),
+      1000,
+    );
+    const rows = (await auditRows(context.database.db)).filter((row) => row.action === 'fault.ended');
+    expect(rows).toEqual([
+      expect.objectContaining({ fault_id: fault.id, reason: 'expired', actor: 'system' }),
+    ]);
+    expect(app.chaos.status().faults).toEqual([]);
+  });
+
+  it('advances a ramp step by step', async () => {
+    const app = await build();
+    await createFault(app, {
+      kind: 'latency',
+      target: { route: '/nothing-here' },
+      probability: 0.01,
+      latencyMs: 200,
+      durationSeconds: 60,
+      ramp: [{ afterSeconds: 0.3, probability: 0.03, latencyMs: 400 }],
+    });
+    const step = async () =>
+      (await app.inject({ url: '/admin/chaos/status', headers: AUTH })).json().data.faults[0].currentStep;
+    expect(await step()).toEqual({ index: 0, probability: 0.01, latencyMs: 200 });
+    await until(async () => (await step()).index === 1, 1000);
+    expect(await step()).toEqual({ index: 1, probability: 0.03, latencyMs: 400 });
+  });
+});
+
+describe('the granular endpoints', () => {
+  it('creates and replaces the global latency fault, and 0 removes it', async () => {
+    const app = await build();
+    const first = await app.inject({ method: 'POST', url: '/admin/chaos/latency/100', headers: AUTH });
+    expect(first.statusCode).toBe(200);
+    expect(first.json().data).toMatchObject({
+      kind: 'latency',
+      latencyMs: 100,
+      origin: 'quick',
+      durationSeconds: 300,
+    });
+    const second = await app.inject({
+      method: 'POST',
+      url: '/admin/chaos/latency/20?durationSeconds=30',
+      headers: AUTH,
+    });
+    expect(second.json().data).toMatchObject({ latencyMs: 20, durationSeconds: 30 });
+    expect(app.chaos.status().faults.map((f) => f.latencyMs)).toEqual([20]);
+    const reasons = (await auditRows(context.database.db)).map((row) => row.reason).filter(Boolean);
+    expect(reasons).toEqual(['replaced']);
+
+    await app.inject({ method: 'POST', url: '/admin/chaos/latency/0', headers: AUTH });
+    expect(app.chaos.status().faults).toEqual([]);
+  });
+
+  it('sets an error rate, with an optional status', async () => {
+    const app = await build();
+    const response = await app.inject({
+      method: 'POST',
+      url: '/admin/chaos/errors/1?status=502',
+      headers: AUTH,
+    });
+    expect(response.json().data).toMatchObject({ kind: 'error', probability: 1, status: 502 });
+    const failed = await app.inject({ url: '/work' });
+    expect(failed.statusCode).toBe(502);
+    expect(failed.json().error).toEqual({
+      code: 'CHAOS_INJECTED',
+      message: `Injected by chaos experiment ${response.json().data.id}`,
+      details: { faultId: response.json().data.id },
+    });
+  });
+
+  it.each([
+    '/admin/chaos/latency/10001',
+    '/admin/chaos/latency/-1',
+    '/admin/chaos/latency/abc',
+    '/admin/chaos/errors/1.5',
+    '/admin/chaos/errors/-0.1',
+  ])('answers 400 for POST %s and writes nothing', async (url) => {
+    const app = await build();
+    expect((await app.inject({ method: 'POST', url, headers: AUTH })).statusCode).toBe(400);
+    expect(await auditRows(context.database.db)).toEqual([]);
+  });
+
+  it('pauses injection with disable, keeping the faults, and resumes with enable', async () => {
+    const app = await build();
+    await app.inject({ method: 'POST', url: '/admin/chaos/errors/1', headers: AUTH });
+    const disabled = await app.inject({ method: 'POST', url: '/admin/chaos/disable', headers: AUTH });
+    expect(disabled.json().data).toMatchObject({ enabled: false, faults: [expect.any(Object)] });
+    expect((await app.inject({ url: '/work' })).statusCode).toBe(200);
+    await app.inject({ method: 'POST', url: '/admin/chaos/enable', headers: AUTH });
+    expect((await app.inject({ url: '/work' })).statusCode).toBe(500);
+    const settings = await context.database.db.selectFrom('chaos_settings').selectAll().executeTakeFirst();
+    expect(settings).toMatchObject({ injection_enabled: true, updated_by: 'test-token' });
+    const actions = (await auditRows(context.database.db)).map((row) => row.action);
+    expect(actions).toEqual(['fault.created', 'injection.disabled', 'injection.enabled']);
+  });
+});
+
+describe('the stop condition', () => {
+  it('removes every fault when it says stop, and records why', async () => {
+    let verdict = { stop: false, reason: 'burn rate 0.5' };
+    const app = await build({ stopCondition: { check: () => verdict, intervalMs: 30 } });
+    const fault = await createFault(app, { kind: 'error', target: {}, probability: 1 });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect((await app.inject({ url: '/work' })).statusCode).toBe(500);
+    verdict = { stop: true, reason: 'burn rate 14.4 over 1h' };
+    await until(() => app.chaos.status().faults.length === 0, 1000);
+    expect((await app.inject({ url: '/work' })).statusCode).toBe(200);
+    await until(async () => (await auditRows(context.database.db)).length === 2);
+    const ended = (await auditRows(context.database.db)).find((row) => row.action === 'fault.ended');
+    expect(ended).toMatchObject({
+      fault_id: fault.id,
+      reason: 'stopped by condition',
+      actor: 'stop-condition',
+      details: { reason: 'burn rate 14.4 over 1h' },
+    });
+  });
+
+  it('treats a failing check as a stop', async () => {
+    const app = await build({
+      stopCondition: {
+        check: () => {
+          throw new Error('prometheus unreachable');
+        },
+        intervalMs: 30,
+      },
+    });
+    await createFault(app, { kind: 'error', target: {}, probability: 1 });
+    await until(async () => (await auditRows(context.database.db)).length === 2);
+    const ended = (await auditRows(context.database.db)).find((row) => row.action === 'fault.ended');
+    expect(ended?.details).toEqual({ reason: 'the stop condition failed: prometheus unreachable' });
+  });
+});
+
+describe('metrics', () => {
+  it('counts injections by kind and target and gauges the active faults', async () => {
+    const registry = new Registry();
+    const app = await build({ registry });
+    await createFault(app, { kind: 'error', target: { route: '/v1/users/:id' }, probability: 1 });
+    await app.inject({ url: '/v1/users/1' });
+    await app.inject({ url: '/v1/users/2' });
+    const text = await registry.metrics();
+    expect(text).toContain('chaos_injections_total{kind="error",target="GET /v1/users/:id"} 2');
+    expect(text).toContain('chaos_active_faults 1');
+    const status = (await app.inject({ url: '/admin/chaos/status', headers: AUTH })).json().data;
+    expect(status.injections).toMatchObject({ total: 2, byKind: { error: 2 } });
+  });
+});
+
+describe('shutdown', () => {
+  it('stops injecting on this replica when the lifecycle drains, leaving the fleet’s faults in place', async () => {
+    const handlers: Array<{ name: string; run: () => Promise<void> | void }> = [];
+    const app = await build({
+      lifecycle: { addShutdownHandler: (name, run) => handlers.push({ name, run }) },
+    });
+    await createFault(app, { kind: 'error', target: {}, probability: 1 });
+    expect((await app.inject({ url: '/work' })).statusCode).toBe(500);
+    expect(handlers.map((h) => h.name)).toEqual(['chaos']);
+    await handlers[0]?.run();
+    expect((await app.inject({ url: '/work' })).statusCode).toBe(200);
+    expect(
+      await context.database.db
+        .selectFrom('chaos_faults')
+        .where('ended_at', 'is', null)
+        .selectAll()
+        .execute(),
+    ).toHaveLength(1);
+  });
+});
