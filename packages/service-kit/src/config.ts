@@ -103,6 +103,23 @@ export const baseConfigProperties = {
   LOAD_SHED_MAX_RSS_BYTES: Type.Optional(
     Type.Integer({ minimum: 1, description: 'Shed load above this RSS; off when unset' }),
   ),
+  CHAOS_ENABLED: Type.Boolean({ default: false, description: 'Allow fault injection through /admin/chaos' }),
+  CHAOS_ADMIN_TOKEN: Type.Optional(
+    Type.String({
+      description: 'Bearer token for /admin/chaos; at least 16 characters, required when chaos is enabled',
+    }),
+  ),
+  CHAOS_MAX_DURATION_S: Integer({ minimum: 1, default: 3600, description: 'Longest a fault may live' }),
+  CHAOS_MAX_ACTIVE_FAULTS: Integer({ minimum: 1, default: 10, description: 'Cap on active faults' }),
+  CHAOS_STOP_BURN_RATE: Type.Number({
+    exclusiveMinimum: 0,
+    default: 14.4,
+    description: 'All faults stop when an SLO burns its error budget this fast over 5 minutes',
+  }),
+  CHAOS_HEADER_TARGETING: Type.Boolean({
+    default: false,
+    description: 'Allow faults that target x-chaos-fault requests',
+  }),
   DB_STATEMENT_TIMEOUT_MS: Integer({
     minimum: 1,
     default: 5000,
@@ -131,6 +148,24 @@ export class ConfigError extends Error {
   }
 }
 
+// Values of these variables never appear in an error message: only their length does.
+const SECRET_NAME = /TOKEN|PASSWORD|SECRET|KEY|DATABASE_URL/;
+
+const describeValue = (key: string, value: unknown) => {
+  if (value === undefined) return 'it is missing';
+  return SECRET_NAME.test(key)
+    ? `got a value of ${String(value).length} characters`
+    : `got ${JSON.stringify(value)}`;
+};
+
+/** Rules that involve more than one variable, checked once every variable is valid on its own. */
+const CROSS_CHECKS: Array<(config: Partial<BaseConfig>) => string | undefined> = [
+  (config) =>
+    config.CHAOS_ENABLED && (config.CHAOS_ADMIN_TOKEN?.length ?? 0) < 16
+      ? `CHAOS_ADMIN_TOKEN: must be at least 16 characters when CHAOS_ENABLED=true (${describeValue('CHAOS_ADMIN_TOKEN', config.CHAOS_ADMIN_TOKEN)})`
+      : undefined,
+];
+
 /**
  * Reads the schema's variables from `env`, applies defaults, converts strings to numbers and booleans,
  * and throws one ConfigError listing every bad or missing variable.
@@ -144,9 +179,14 @@ export function loadConfig<T extends TObject>(schema: T, env: Record<string, str
   const candidate = Value.Convert(schema, Value.Default(schema, raw));
   const problems = [...Value.Errors(schema, candidate)].map((error) => {
     const key = error.path.replace(/^\//, '') || '(root)';
-    const got = raw[key] === undefined ? 'it is missing' : `got ${JSON.stringify(raw[key])}`;
-    return `${key}: ${error.message} (${got})`;
+    return `${key}: ${error.message} (${describeValue(key, raw[key])})`;
   });
+  if (problems.length === 0) {
+    for (const check of CROSS_CHECKS) {
+      const problem = check(candidate as Partial<BaseConfig>);
+      if (problem) problems.push(problem);
+    }
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return candidate as Static<T>;
 }

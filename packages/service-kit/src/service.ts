@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { chaosMigrations, chaosPlugin } from '@steadfast/chaos';
 import { type HealthPluginOptions, healthPlugin, postgresCheck } from '@steadfast/health';
 import { resilience } from '@steadfast/resilience';
 import { defaultServiceSlos, type LiveSloDefinition, sloMigrations, sloPlugin } from '@steadfast/slo';
@@ -52,7 +53,7 @@ export type ServiceApp = FastifyInstance<
 /**
  * A Fastify instance with everything a Steadfast service shares, registered in order: request ids and trace
  * context, the error handler, security headers and rate limits, metrics, OpenAPI, PostgreSQL (migrated), the
- * `database` resilience policy, health probes, and live SLIs at /v1/slo.
+ * `database` resilience policy, health probes, live SLIs at /v1/slo, and (when enabled) chaos at /admin/chaos.
  * The app adds its own routes; the database is at `app.db`.
  */
 export async function createService({
@@ -94,7 +95,7 @@ export async function createService({
     poolMax: config.DB_POOL_MAX,
     connectTimeoutMs: config.DB_CONNECT_TIMEOUT_MS,
     statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS,
-    migrations: { ...sloMigrations, ...service.migrations },
+    migrations: { ...sloMigrations, ...chaosMigrations, ...service.migrations },
     migrateOnStart: config.MIGRATE_ON_START,
   });
   const database = databasePolicy({
@@ -103,10 +104,6 @@ export async function createService({
     breakerFailures: config.DB_BREAKER_FAILURES,
   });
   await app.register(resilience, { policies: { database }, registry: app.metricsRegistry });
-  const databaseCalls = app.resilience.get('database');
-  app.decorate('guardDatabase', <T extends object>(repository: T) =>
-    guardRepository(databaseCalls, repository),
-  );
   await app.register(healthPlugin, {
     checks: [postgresCheck(app.database.pool)],
     breakers: app.resilience,
@@ -123,7 +120,36 @@ export async function createService({
     registry: app.metricsRegistry,
     flushIntervalMs: config.SLI_FLUSH_INTERVAL_MS,
   });
+  await app.register(chaosPlugin, {
+    enabled: config.CHAOS_ENABLED,
+    adminToken: config.CHAOS_ADMIN_TOKEN ?? '',
+    db: app.db,
+    listenUrl: app.database.url,
+    maxDurationSeconds: config.CHAOS_MAX_DURATION_S,
+    maxActiveFaults: config.CHAOS_MAX_ACTIVE_FAULTS,
+    headerTargeting: config.CHAOS_HEADER_TARGETING,
+    registry: app.metricsRegistry,
+    lifecycle: app.lifecycle,
+    stopCondition: { check: () => burningTooFast(app, config.CHAOS_STOP_BURN_RATE) },
+  });
+  const databaseCalls = app.resilience.get('database');
+  const chaos = app.hasDecorator('chaos') ? app.chaos : undefined;
+  const beforeCall = chaos && ((signal: AbortSignal) => chaos.beforeDependencyCall('database', signal));
+  app.decorate('guardDatabase', <T extends object>(repository: T) =>
+    guardRepository(databaseCalls, repository, beforeCall),
+  );
   return app;
+}
+
+/** The chaos stop condition: any SLO burning its error budget at `threshold`x or more over the last 5 minutes. */
+async function burningTooFast(app: ServiceApp, threshold: number) {
+  const burning = (await app.slo.status()).find((slo) => slo.burnRates['5m'] >= threshold);
+  return burning
+    ? {
+        stop: true,
+        reason: `SLO ${burning.name} burns its error budget at ${burning.burnRates['5m']}x over 5m (limit ${threshold}x)`,
+      }
+    : { stop: false, reason: '' };
 }
 
 function loadShedding(config: BaseConfig): Pick<HealthPluginOptions, 'loadShedding'> {

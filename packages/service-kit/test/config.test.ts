@@ -58,3 +58,34 @@ describe('loadConfig', () => {
     expect(loadConfig(schema, {}).PORT).toBe(3001);
   });
 });
+
+describe('loadConfig cross-checks and secrets', () => {
+  it('requires a chaos admin token of at least 16 characters when chaos is enabled', () => {
+    expect(() => loadConfig(BaseConfigSchema, { CHAOS_ENABLED: 'true' })).toThrow(
+      /CHAOS_ADMIN_TOKEN: must be at least 16 characters when CHAOS_ENABLED=true \(it is missing\)/,
+    );
+    expect(() =>
+      loadConfig(BaseConfigSchema, { CHAOS_ENABLED: 'true', CHAOS_ADMIN_TOKEN: 'short-secret' }),
+    ).toThrow(/got a value of 12 characters/);
+    expect(
+      loadConfig(BaseConfigSchema, { CHAOS_ENABLED: 'true', CHAOS_ADMIN_TOKEN: 'x'.repeat(16) })
+        .CHAOS_ENABLED,
+    ).toBe(true);
+    expect(loadConfig(BaseConfigSchema, {}).CHAOS_ENABLED).toBe(false);
+  });
+
+  it('never prints the value of a secret variable', () => {
+    let message = '';
+    try {
+      loadConfig(BaseConfigSchema, {
+        DATABASE_URL: 'mysql://user:hunter2@db/x',
+        CHAOS_ENABLED: 'true',
+        CHAOS_ADMIN_TOKEN: 'tiny',
+      });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toContain('DATABASE_URL');
+    expect(message).not.toContain('hunter2');
+  });
+});

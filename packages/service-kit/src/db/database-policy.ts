@@ -37,22 +37,32 @@ type AsyncMethods<T> = {
  * (503 DEPENDENCY_UNAVAILABLE, with the seconds until the next probe as `retryAfter`), so clients see one code
  * for one outage whether or not the call was attempted.
  */
-export function guardRepository<T extends object>(policy: Policy<unknown>, repository: T): AsyncMethods<T> {
+export function guardRepository<T extends object>(
+  policy: Policy<unknown>,
+  repository: T,
+  /** Runs inside the policy before each real call: where chaos injects a dependency fault. */
+  beforeCall?: (signal: AbortSignal) => Promise<void>,
+): AsyncMethods<T> {
   const guarded: Record<string, unknown> = {};
   for (const [name, method] of Object.entries(repository)) {
-    guarded[name] =
-      typeof method === 'function'
-        ? (...args: unknown[]) =>
-            policy
-              .execute(() => method.apply(repository, args))
-              .catch((error: unknown) => {
-                if (!isCircuitOpenError(error)) throw error;
-                throw new DependencyError('The database is unavailable', {
-                  retryAfter: error.retryAfter,
-                  cause: error,
-                });
-              })
-        : method;
+    if (typeof method !== 'function') {
+      guarded[name] = method;
+      continue;
+    }
+    const run =
+      (args: unknown[]) =>
+      async ({ signal }: { signal: AbortSignal }) => {
+        if (beforeCall) await beforeCall(signal);
+        return method.apply(repository, args);
+      };
+    guarded[name] = (...args: unknown[]) =>
+      policy.execute(run(args)).catch((error: unknown) => {
+        if (!isCircuitOpenError(error)) throw error;
+        throw new DependencyError('The database is unavailable', {
+          retryAfter: error.retryAfter,
+          cause: error,
+        });
+      });
   }
   return guarded as AsyncMethods<T>;
 }

@@ -20,6 +20,8 @@ export interface Database {
   // biome-ignore lint/suspicious/noExplicitAny: each app narrows this to its own schema (Kysely<AppDatabase>)
   db: Kysely<any>;
   pool: pg.Pool;
+  /** Where it connects (DATABASE_URL or the embedded server's); holds the password, so never log it. */
+  url: string;
   /** The embedded server this process started, if it started one. */
   embedded: EmbeddedPostgresHandle | undefined;
   /** Closes the pool, then stops the embedded server if there is one. */
@@ -60,7 +62,7 @@ export async function openDatabase(options: DatabaseOptions, log: FastifyBaseLog
     await db.destroy();
     await embedded?.stop();
   };
-  return { db, pool, embedded, close };
+  return { db, pool, url, embedded, close };
 }
 
 declare module 'fastify' {

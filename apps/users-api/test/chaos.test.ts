@@ -1,0 +1,134 @@
+import { createTestDatabase, type TestDatabase } from '@steadfast/embedded-pg';
+import { loadConfig } from '@steadfast/service-kit';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { buildApp } from '../src/app.js';
+import { UsersApiConfigSchema } from '../src/config.js';
+
+// The README's chaos scenarios, run for real: a database fault opens the breaker, the kill switch recovers.
+const TOKEN = 'chaos-admin-token-for-tests';
+const auth = { authorization: `Bearer ${TOKEN}` };
+const BREAKER_OPEN_MS = 800;
+let database: TestDatabase;
+let app: Awaited<ReturnType<typeof buildApp>>;
+
+beforeAll(async () => {
+  database = await createTestDatabase(inject('postgresAdminUrl'));
+  app = await buildApp(
+    loadConfig(UsersApiConfigSchema, {
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'silent',
+      DATABASE_URL: database.url,
+      RATE_LIMIT_MAX: '100000',
+      CHAOS_ENABLED: 'true',
+      CHAOS_ADMIN_TOKEN: TOKEN,
+      DB_BREAKER_OPEN_MS: String(BREAKER_OPEN_MS),
+      HEALTH_CACHE_MS: '0',
+    }),
+  );
+});
+afterAll(async () => {
+  await app?.close();
+  await database?.drop();
+});
+
+describe('chaos in users-api', () => {
+  it('is off and invisible unless enabled', async () => {
+    const plain = await createTestDatabase(inject('postgresAdminUrl'));
+    const off = await buildApp(
+      loadConfig(UsersApiConfigSchema, { NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: plain.url }),
+    );
+    try {
+      expect((await off.inject({ url: '/admin/chaos/status', headers: auth })).statusCode).toBe(404);
+    } finally {
+      await off.close();
+      await plain.drop();
+    }
+  });
+
+  it('protects the admin API with the bearer token', async () => {
+    expect((await app.inject({ url: '/admin/chaos/status' })).statusCode).toBe(401);
+    const wrong = await app.inject({
+      url: '/admin/chaos/status',
+      headers: { authorization: 'Bearer wrong-token-of-some-length' },
+    });
+    expect(wrong.statusCode).toBe(403);
+    expect(wrong.json().error.code).toBe('FORBIDDEN');
+    expect((await app.inject({ url: '/admin/chaos/status', headers: auth })).statusCode).toBe(200);
+  });
+
+  it('database failure cascade: an injected database fault opens the breaker; the kill switch recovers', async () => {
+    const { data: user } = (
+      await app.inject({
+        method: 'POST',
+        url: '/v1/users',
+        payload: { name: 'Chaos', email: 'chaos@example.com' },
+      })
+    ).json();
+    const fault = await app.inject({
+      method: 'POST',
+      url: '/admin/chaos/faults',
+      headers: auth,
+      payload: {
+        kind: 'error',
+        target: { dependency: 'database' },
+        probability: 1,
+        status: 503,
+        durationSeconds: 60,
+      },
+    });
+    expect(fault.statusCode).toBe(201);
+
+    const codes: string[] = [];
+    for (let i = 0; i < 7; i++)
+      codes.push((await app.inject({ url: `/v1/users/${user.id}` })).json().error?.code);
+    // Five injected failures reach the breaker, which then opens; the service reports one outage code.
+    expect(codes.slice(0, 5)).toEqual(Array(5).fill('CHAOS_INJECTED'));
+    expect(codes.slice(5)).toEqual(['DEPENDENCY_UNAVAILABLE', 'DEPENDENCY_UNAVAILABLE']);
+    const ready = (await app.inject({ url: '/health/ready' })).json();
+    expect(ready.breakers).toEqual([{ name: 'database', state: 'open' }]);
+    // Operational routes are never targeted.
+    expect((await app.inject({ url: '/health/live' })).statusCode).toBe(200);
+
+    const killed = await app.inject({ method: 'DELETE', url: '/admin/chaos/faults', headers: auth });
+    expect(killed.statusCode).toBeLessThan(300);
+    await new Promise((resolve) => setTimeout(resolve, BREAKER_OPEN_MS + 100));
+    for (let i = 0; i < 2; i++)
+      expect((await app.inject({ url: `/v1/users/${user.id}` })).statusCode).toBe(200);
+    expect((await app.inject({ url: '/health/ready' })).json().breakers).toEqual([
+      { name: 'database', state: 'closed' },
+    ]);
+
+    const audit = (await app.inject({ url: '/admin/chaos/audit', headers: auth })).json();
+    expect(JSON.stringify(audit)).toContain('killed');
+  });
+
+  it('latency under load: a latency fault on a route delays only that route', async () => {
+    const fault = await app.inject({
+      method: 'POST',
+      url: '/admin/chaos/faults',
+      headers: auth,
+      payload: {
+        kind: 'latency',
+        target: { route: '/v1/users', method: 'GET' },
+        probability: 1,
+        latencyMs: 300,
+        durationSeconds: 60,
+      },
+    });
+    expect(fault.statusCode).toBe(201);
+    const timed = async (url: string) => {
+      const started = performance.now();
+      const response = await app.inject({ url });
+      return { status: response.statusCode, ms: performance.now() - started };
+    };
+    const [a, b, c] = await Promise.all([timed('/v1/users'), timed('/v1/users'), timed('/v1/users')]);
+    for (const r of [a, b, c]) {
+      expect(r.status).toBe(200);
+      expect(r.ms).toBeGreaterThanOrEqual(290);
+    }
+    // Three concurrent delays overlap rather than queue.
+    expect(Math.max(a.ms, b.ms, c.ms)).toBeLessThan(900);
+    expect((await timed('/health/ready')).ms).toBeLessThan(290);
+    await app.inject({ method: 'DELETE', url: `/admin/chaos/faults/${fault.json().data.id}`, headers: auth });
+  });
+});
