@@ -33,7 +33,7 @@ describe('SIGTERM to a running service process', () => {
         NODE_ENV: 'test',
         PORT: '0',
         LOG_LEVEL: 'info',
-        SLOW_MS: '1500',
+        SLOW_MS: '3000',
         DATABASE_URL: database.url,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -52,8 +52,14 @@ describe('SIGTERM to a running service process', () => {
     });
 
     const inFlight = Array.from({ length: 50 }, () => get(port, '/slow'));
-    // Let every request reach its handler before the signal.
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // Signal only once every request has reached its handler.
+    for (;;) {
+      const { entered } = (await (await fetch(`http://127.0.0.1:${port}/entered`)).json()) as {
+        entered: number;
+      };
+      if (entered === 50) break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
     const exited = once(child, 'exit');
     child.kill('SIGTERM');
     await new Promise((resolve) => setTimeout(resolve, 200));

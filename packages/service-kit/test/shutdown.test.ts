@@ -27,7 +27,15 @@ function get(port: number, path: string): Promise<{ status: number; body: string
   });
 }
 
+/** Requests that reached the /slow handler: a request still in the socket buffer at shutdown is not in flight. */
+let entered = 0;
+
+async function untilEntered(count: number) {
+  while (entered < count) await new Promise((resolve) => setTimeout(resolve, 10));
+}
+
 async function listeningApp(delayMs: number) {
+  entered = 0;
   const logs = logCapture();
   const app: ServiceApp = await createService({
     service: { name: 'shutdown-test', version: '0', migrations: {} },
@@ -35,6 +43,7 @@ async function listeningApp(delayMs: number) {
     logStream: logs.stream,
   });
   app.get('/slow', async () => {
+    entered += 1;
     await new Promise((resolve) => setTimeout(resolve, delayMs));
     // The pool must still be open while in-flight requests finish.
     const { rows } = await app.database.pool.query('select 1 as one');
@@ -55,7 +64,7 @@ describe('graceful shutdown', () => {
     });
 
     const inFlight = Array.from({ length: 20 }, () => get(port, '/slow'));
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await untilEntered(20);
     const shutdown = trigger('SIGTERM');
     await new Promise((resolve) => setTimeout(resolve, 20));
     await expect(get(port, '/slow')).rejects.toThrow(/ECONNREFUSED|ECONNRESET|socket hang up/);
@@ -82,7 +91,7 @@ describe('graceful shutdown', () => {
       exit: (code) => exits.push(code),
     });
     const stuck = get(port, '/slow').catch((error: Error) => error);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await untilEntered(1);
     await trigger('SIGTERM');
     expect(exits).toEqual([1]);
     expect(await stuck).toBeInstanceOf(Error);
