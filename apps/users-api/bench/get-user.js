@@ -1,14 +1,18 @@
 // Measures users-api in one run: startup on an empty and on a warm data dir (until /health/startup answers 200),
-// requests/s of GET /v1/users/:id (autocannon) against a bare Fastify route serving the same shape as the
-// baseline, and the service's RSS after the load. Run after `pnpm build`: `pnpm --filter @steadfast/users-api bench`.
+// requests/s of GET /v1/users/:id (autocannon) against two baselines measured in the same run — a bare Fastify
+// route returning the same body, and a bare Fastify route running the same query on a plain pg pool against the
+// same PostgreSQL — and the service's RSS after the load. Run after `pnpm build`:
+// `pnpm --filter @steadfast/users-api bench`.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startEmbeddedPostgres } from '@steadfast/embedded-pg';
 import autocannon from 'autocannon';
 import Fastify from 'fastify';
+import pg from 'pg';
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
 const CONNECTIONS = 10;
@@ -23,12 +27,13 @@ const freePort = () =>
   });
 
 /** Starts the service with its log discarded (a pipe the bench must drain would throttle it) and times startup. */
-async function start(dataDir) {
+async function start(dataDir, databaseUrl) {
   const port = await freePort();
   const started = performance.now();
   const child = spawn(process.execPath, [SERVER], {
     env: {
       ...process.env,
+      ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
       PORT: String(port),
       DATA_DIR: dataDir,
       RATE_LIMIT_MAX: '100000000',
@@ -69,8 +74,12 @@ const dataDir = join(root, 'data');
 try {
   const cold = await start(dataDir);
   await stop(cold.child);
-  const warm = await start(dataDir);
+  const warmed = await start(dataDir);
+  await stop(warmed.child);
 
+  // Under load the service and both baselines use one PostgreSQL that the bench owns.
+  const postgres = await startEmbeddedPostgres({ dataDir: join(root, 'shared'), database: 'users_api' });
+  const warm = await start(join(root, 'unused'), postgres.url);
   const created = await fetch(`${warm.url}/v1/users`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -78,29 +87,43 @@ try {
   });
   const { data } = await created.json();
 
+  const pool = new pg.Pool({ connectionString: postgres.url, max: 10 });
   const bare = Fastify();
-  bare.get('/v1/users/:id', async () => ({ data, meta: { requestId: 'x', durationMs: 0 } }));
+  bare.get('/static/:id', async () => ({ data, meta: { requestId: 'x', durationMs: 0 } }));
+  bare.get('/db/:id', async (request) => {
+    const { rows } = await pool.query('select * from users where id = $1', [request.params.id]);
+    return { data: rows[0], meta: { requestId: 'x', durationMs: 0 } };
+  });
   const bareUrl = await bare.listen({ port: 0, host: '127.0.0.1' });
 
   await autocannon({ url: `${warm.url}/v1/users/${data.id}`, connections: CONNECTIONS, duration: 2 }); // warm-up
-  const baseline = await load(`${bareUrl}/v1/users/${data.id}`);
+  const staticBaseline = await load(`${bareUrl}/static/${data.id}`);
+  const dbBaseline = await load(`${bareUrl}/db/${data.id}`);
   const service = await load(`${warm.url}/v1/users/${data.id}`);
   const rss = rssMb(warm.child.pid);
   await bare.close();
+  await pool.end();
   await stop(warm.child);
+  await postgres.stop();
 
+  const rate = (result) => `${result.requests.average.toFixed(0)} req/s, p99 ${result.latency.p99} ms`;
   const rows = [
     ['startup to /health/startup 200, empty data dir (initdb, migrations)', `${cold.ms.toFixed(0)} ms`],
-    ['startup to /health/startup 200, warm data dir', `${warm.ms.toFixed(0)} ms`],
+    ['startup to /health/startup 200, warm data dir', `${warmed.ms.toFixed(0)} ms`],
     [
-      `bare Fastify route, same body (baseline), ${CONNECTIONS} connections, ${DURATION_S} s`,
-      `${baseline.requests.average.toFixed(0)} req/s, p99 ${baseline.latency.p99} ms`,
+      `baseline A: bare Fastify, same body, no database (${CONNECTIONS} connections, ${DURATION_S} s)`,
+      rate(staticBaseline),
+    ],
+    ['baseline B: bare Fastify + plain pg pool, same query', rate(dbBaseline)],
+    [
+      'users-api GET /v1/users/:id (everything on: logs, metrics, rate limit, breaker, SLIs, …)',
+      `${rate(service)}, ${service.non2xx} non-2xx`,
     ],
     [
-      `users-api GET /v1/users/:id, ${CONNECTIONS} connections, ${DURATION_S} s`,
-      `${service.requests.average.toFixed(0)} req/s, p99 ${service.latency.p99} ms, ${service.non2xx} non-2xx`,
+      'users-api ÷ baseline B (cost of the kit around the same query)',
+      (service.requests.average / dbBaseline.requests.average).toFixed(3),
     ],
-    ['users-api ÷ baseline (req/s)', (service.requests.average / baseline.requests.average).toFixed(3)],
+    ['users-api ÷ baseline A', (service.requests.average / staticBaseline.requests.average).toFixed(3)],
     ['users-api RSS after the run', `${rss.toFixed(0)} MiB`],
   ];
   console.log(`| measure | result |\n| --- | --- |\n${rows.map(([k, v]) => `| ${k} | ${v} |`).join('\n')}`);

@@ -67,6 +67,18 @@ export function traceContextFrom(header: string | string[] | undefined): TraceCo
   };
 }
 
+const TRACE = Symbol('steadfast.trace');
+
+/**
+ * The trace context of an incoming request, parsed once: the request logger is created with its trace id (before
+ * any hook runs) and the request lifecycle reads the same object.
+ */
+export function traceOf(raw: IncomingMessage): TraceContext {
+  const carrier = raw as IncomingMessage & { [TRACE]?: TraceContext };
+  carrier[TRACE] ??= traceContextFrom(raw.headers.traceparent);
+  return carrier[TRACE];
+}
+
 /** The headers an outgoing call carries so the next service joins the trace as a child of this request. */
 export function propagationHeaders(context = currentRequestContext()): Record<string, string> {
   if (!context) return {};

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { runWithRequestContext, type TraceContext, traceContextFrom } from './request-context.js';
+import { runWithRequestContext, type TraceContext, traceOf } from './request-context.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -27,9 +27,8 @@ export const requestLifecyclePlugin = fp<RequestLifecycleOptions>(
     app.decorateRequest('trace', undefined as unknown as TraceContext);
 
     app.addHook('onRequest', (request, reply, done) => {
-      const trace = traceContextFrom(request.headers.traceparent);
+      const trace = traceOf(request.raw);
       request.trace = trace;
-      request.log = request.log.child({ traceId: trace.traceId });
       reply.header('x-request-id', request.id);
       reply.header('x-trace-id', trace.traceId);
       runWithRequestContext({ requestId: request.id, trace }, done);
@@ -37,7 +36,7 @@ export const requestLifecyclePlugin = fp<RequestLifecycleOptions>(
 
     app.addHook('onResponse', (request, reply, done) => {
       const durationMs = Math.round(reply.elapsedTime * 100) / 100;
-      // requestId and traceId are bound to request.log already (see createServer and onRequest above).
+      // requestId and traceId are bound to request.log already (see the childLoggerFactory in createService).
       const line = {
         method: request.method,
         route: request.routeOptions.url ?? null,

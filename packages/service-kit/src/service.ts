@@ -20,7 +20,7 @@ import { lifecyclePlugin } from './lifecycle.js';
 import { loggerOptions } from './logger.js';
 import { metricsPlugin } from './metrics.js';
 import { openApiPlugin } from './openapi.js';
-import { requestIdFrom } from './request-context.js';
+import { requestIdFrom, traceOf } from './request-context.js';
 import { requestLifecyclePlugin } from './request-lifecycle.js';
 import { securityPlugin } from './security.js';
 import { buildValidator } from './validation.js';
@@ -65,6 +65,9 @@ export async function createService({
   const app = Fastify({
     logger: logStream ? { ...logger, stream: logStream } : logger,
     genReqId: requestIdFrom,
+    // One child logger per request, carrying both ids, instead of a second child made in a hook.
+    childLoggerFactory: (logger, bindings, options, raw) =>
+      logger.child({ ...bindings, traceId: traceOf(raw as IncomingMessage).traceId }, options),
     // The request lifecycle plugin writes one line per request instead of Fastify's two.
     logController: new LogController({ requestIdLogLabel: 'requestId', disableRequestLogging: true }),
     bodyLimit: config.BODY_LIMIT_BYTES,
