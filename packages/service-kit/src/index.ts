@@ -7,7 +7,7 @@ export {
   serviceConfigSchema,
   shutdownDelayMs,
 } from './config.js';
-export { afterCursor, type Cursor, cursorPosition, decodeCursor, encodeCursor, toPage } from './db/cursor.js';
+export { type PageRequest, pageNewestFirst } from './db/cursor.js';
 export { type Database, type DatabaseOptions, databasePlugin, openDatabase } from './db/database.js';
 export { MigrationError, type Migrations, migrateToLatest } from './db/migrate.js';
 export { fromDatabaseError, isDatabaseConnectionError, isUniqueViolation } from './db/pg-errors.js';

@@ -1,5 +1,5 @@
 import { AppError, NotFoundError, ValidationError } from '@steadfast/errors';
-import { afterCursor, cursorPosition, decodeCursor, toPage } from '@steadfast/service-kit';
+import { type PageRequest, pageNewestFirst } from '@steadfast/service-kit';
 import { type Kysely, sql, type UpdateObject } from 'kysely';
 import type {
   Database,
@@ -335,18 +335,8 @@ export async function touchIncident(trx: Kysely<Database>, current: IncidentRow,
   return (await bumpVersion(trx, current, {}, 'incident.updated', effects)).incident;
 }
 
-export async function listIncidents(
-  db: Kysely<Database>,
-  filter: IncidentFilter,
-  { limit, cursor }: { limit: number; cursor?: string | undefined },
-) {
-  let query = db
-    .selectFrom('incidents')
-    .selectAll()
-    .select(cursorPosition.as('cursor_micros'))
-    .orderBy('created_at', 'desc')
-    .orderBy('id', 'desc')
-    .limit(limit + 1);
+export async function listIncidents(db: Kysely<Database>, filter: IncidentFilter, page: PageRequest) {
+  let query = db.selectFrom('incidents').selectAll();
   if (filter.active) query = query.where('status', '<>', 'resolved');
   if (filter.status) query = query.where('status', '=', filter.status);
   if (filter.severity) query = query.where('severity', '=', filter.severity);
@@ -362,7 +352,6 @@ export async function listIncidents(
       ),
     );
   }
-  if (cursor !== undefined) query = query.where(afterCursor(decodeCursor(cursor)));
-  const { rows, nextCursor } = toPage(await query.execute(), limit);
+  const { rows, nextCursor } = await pageNewestFirst(query, page);
   return { incidents: await withServices(db, rows), nextCursor };
 }

@@ -1,5 +1,5 @@
 import { ConflictError, NotFoundError } from '@steadfast/errors';
-import { afterCursor, cursorPosition, decodeCursor, isUniqueViolation, toPage } from '@steadfast/service-kit';
+import { isUniqueViolation, type PageRequest, pageNewestFirst } from '@steadfast/service-kit';
 import { type Kysely, sql } from 'kysely';
 import type { Database, ServiceRow } from '../db/schema.js';
 
@@ -79,16 +79,8 @@ export function serviceRepository(db: Kysely<Database>) {
       return toService(row);
     },
 
-    async list({ limit, cursor }: { limit: number; cursor?: string | undefined }) {
-      let query = db
-        .selectFrom('services')
-        .selectAll()
-        .select(cursorPosition.as('cursor_micros'))
-        .orderBy('created_at', 'desc')
-        .orderBy('id', 'desc')
-        .limit(limit + 1);
-      if (cursor !== undefined) query = query.where(afterCursor(decodeCursor(cursor)));
-      const { rows, nextCursor } = toPage(await query.execute(), limit);
+    async list(page: PageRequest) {
+      const { rows, nextCursor } = await pageNewestFirst(db.selectFrom('services').selectAll(), page);
       return { services: rows.map(toService), nextCursor };
     },
 

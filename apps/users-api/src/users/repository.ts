@@ -1,5 +1,5 @@
 import { ConflictError, NotFoundError } from '@steadfast/errors';
-import { afterCursor, cursorPosition, decodeCursor, isUniqueViolation, toPage } from '@steadfast/service-kit';
+import { isUniqueViolation, type PageRequest, pageNewestFirst } from '@steadfast/service-kit';
 import { type Kysely, sql } from 'kysely';
 import type { Database, UserRow } from '../db/schema.js';
 
@@ -81,16 +81,8 @@ export function userRepository(db: Kysely<Database>) {
     },
 
     /** Newest first; the cursor is opaque to callers and stable under concurrent inserts. */
-    async list({ limit, cursor }: { limit: number; cursor?: string | undefined }): Promise<UserPage> {
-      let query = db
-        .selectFrom('users')
-        .selectAll()
-        .select(cursorPosition.as('cursor_micros'))
-        .orderBy('created_at', 'desc')
-        .orderBy('id', 'desc')
-        .limit(limit + 1);
-      if (cursor !== undefined) query = query.where(afterCursor(decodeCursor(cursor)));
-      const { rows, nextCursor } = toPage(await query.execute(), limit);
+    async list(page: PageRequest): Promise<UserPage> {
+      const { rows, nextCursor } = await pageNewestFirst(db.selectFrom('users').selectAll(), page);
       return { users: rows.map(toUser), nextCursor };
     },
 
