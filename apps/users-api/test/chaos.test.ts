@@ -1,8 +1,7 @@
 import { createTestDatabase, type TestDatabase } from '@steadfast/embedded-pg';
-import { loadConfig } from '@steadfast/service-kit';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { buildApp } from '../src/app.js';
-import { UsersApiConfigSchema } from '../src/config.js';
+import { testConfig } from './helpers.js';
 
 // The README's chaos scenarios, run for real: a database fault opens the breaker, the kill switch recovers.
 const TOKEN = 'chaos-admin-token-for-tests';
@@ -14,11 +13,7 @@ let app: Awaited<ReturnType<typeof buildApp>>;
 beforeAll(async () => {
   database = await createTestDatabase(inject('postgresAdminUrl'));
   app = await buildApp(
-    loadConfig(UsersApiConfigSchema, {
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'silent',
-      DATABASE_URL: database.url,
-      RATE_LIMIT_MAX: '100000',
+    testConfig(database.url, {
       CHAOS_ENABLED: 'true',
       CHAOS_ADMIN_TOKEN: TOKEN,
       DB_BREAKER_OPEN_MS: String(BREAKER_OPEN_MS),
@@ -34,9 +29,7 @@ afterAll(async () => {
 describe('chaos in users-api', () => {
   it('is off and invisible unless enabled', async () => {
     const plain = await createTestDatabase(inject('postgresAdminUrl'));
-    const off = await buildApp(
-      loadConfig(UsersApiConfigSchema, { NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: plain.url }),
-    );
+    const off = await buildApp(testConfig(plain.url));
     try {
       expect((await off.inject({ url: '/admin/chaos/status', headers: auth })).statusCode).toBe(404);
     } finally {

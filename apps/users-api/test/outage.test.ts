@@ -2,10 +2,9 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type EmbeddedPostgresHandle, startEmbeddedPostgres } from '@steadfast/embedded-pg';
-import { loadConfig } from '@steadfast/service-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.js';
-import { UsersApiConfigSchema } from '../src/config.js';
+import { testConfig } from './helpers.js';
 
 // PostgreSQL is stopped and restarted under a running app, so this file has a server of its own.
 let dir: string;
@@ -19,15 +18,11 @@ beforeAll(async () => {
   await chmod(dir, 0o755);
   postgres = await startEmbeddedPostgres({ dataDir: dir, database: 'users_api' });
   app = await buildApp(
-    loadConfig(UsersApiConfigSchema, {
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'silent',
-      DATABASE_URL: postgres.url,
+    testConfig(postgres.url, {
       DB_CONNECT_TIMEOUT_MS: '1000',
       DB_QUERY_TIMEOUT_MS: '2000',
       DB_BREAKER_OPEN_MS: String(BREAKER_OPEN_MS),
       HEALTH_CACHE_MS: '0',
-      RATE_LIMIT_MAX: '100000',
     }),
   );
 }, 60_000);

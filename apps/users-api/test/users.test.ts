@@ -1,22 +1,14 @@
 import { createTestDatabase, type TestDatabase } from '@steadfast/embedded-pg';
-import { loadConfig } from '@steadfast/service-kit';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { buildApp } from '../src/app.js';
-import { UsersApiConfigSchema } from '../src/config.js';
+import { testConfig } from './helpers.js';
 
 let database: TestDatabase;
 let app: Awaited<ReturnType<typeof buildApp>>;
 
 beforeAll(async () => {
   database = await createTestDatabase(inject('postgresAdminUrl'));
-  app = await buildApp(
-    loadConfig(UsersApiConfigSchema, {
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'silent',
-      DATABASE_URL: database.url,
-      RATE_LIMIT_MAX: '100000',
-    }),
-  );
+  app = await buildApp(testConfig(database.url));
 });
 afterAll(async () => {
   await app?.close();
