@@ -1,4 +1,4 @@
-import type { DestinationStream, LoggerOptions } from 'pino';
+import type { LoggerOptions } from 'pino';
 import { stdSerializers, stdTimeFunctions } from 'pino';
 
 /** Keys that must never reach a log line, at the top level or one object down. */
@@ -25,8 +25,6 @@ function serializeError(error: Error): Record<string, unknown> {
 export interface LoggerSettings {
   service: string;
   level: string;
-  /** Where lines go; stdout when absent. Tests pass a stream to read them. */
-  stream?: DestinationStream;
 }
 
 export function loggerOptions({ service, level }: LoggerSettings): LoggerOptions {
