@@ -1,8 +1,8 @@
 import { type TSchema, Type } from '@sinclair/typebox';
+import { bearerGuard } from '@steadfast/auth';
 import { NotFoundError } from '@steadfast/errors';
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply } from 'fastify';
 import type { Kysely } from 'kysely';
-import { bearerGuard } from './admin-auth.js';
 import { describeTarget, type Fault, type FaultKind, faultJson } from './fault.js';
 import { buildFault, type FaultRules } from './fault-input.js';
 import type { FleetSync } from './fleet-sync.js';
@@ -63,7 +63,7 @@ function envelope<T>(reply: FastifyReply, data: T) {
 /** The admin API under `/admin/chaos`; every route needs the bearer token. */
 export async function adminRoutes(app: FastifyInstance, options: AdminRoutesOptions) {
   const { db, sync, actor, rules } = options;
-  const authorize = bearerGuard(options.adminToken);
+  const authorize = bearerGuard(options.adminToken, { realm: 'the chaos API' });
   // onRequest, so a caller without the token learns nothing about the body schema.
   app.addHook('onRequest', async (request) => authorize(request.headers.authorization));
 

@@ -1,4 +1,3 @@
-export { bearerGuard, MIN_ADMIN_TOKEN_LENGTH } from './admin-auth.js';
 export {
   DEFAULT_DEPENDENCY_ERROR_STATUS,
   DEFAULT_HTTP_ERROR_STATUS,

@@ -1,8 +1,8 @@
+import { MIN_TOKEN_LENGTH } from '@steadfast/auth';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Kysely } from 'kysely';
 import { register as globalRegistry, type Registry } from 'prom-client';
-import { MIN_ADMIN_TOKEN_LENGTH } from './admin-auth.js';
 import { adminRoutes } from './admin-routes.js';
 import { isExpired } from './fault.js';
 import { FleetSync } from './fleet-sync.js';
@@ -82,11 +82,11 @@ function assertPositiveInteger(name: string, value: number | undefined) {
 }
 
 function checkOptions(options: ChaosPluginOptions) {
-  if (typeof options.adminToken !== 'string' || options.adminToken.length < MIN_ADMIN_TOKEN_LENGTH) {
+  if (typeof options.adminToken !== 'string' || options.adminToken.length < MIN_TOKEN_LENGTH) {
     const got = typeof options.adminToken === 'string' ? `${options.adminToken.length} characters` : 'none';
     // The token itself is never echoed: this message ends up in logs.
     throw new TypeError(
-      `@steadfast/chaos: option adminToken (CHAOS_ADMIN_TOKEN) must be at least ${MIN_ADMIN_TOKEN_LENGTH} characters, got ${got}`,
+      `@steadfast/chaos: option adminToken (CHAOS_ADMIN_TOKEN) must be at least ${MIN_TOKEN_LENGTH} characters, got ${got}`,
     );
   }
   if (typeof options.db?.selectFrom !== 'function') {

@@ -1,6 +1,8 @@
 import { Type } from '@sinclair/typebox';
+import { bearerGuard } from '@steadfast/auth';
+import { AppError, isAppError } from '@steadfast/errors';
 import { DataEnvelope, envelope, type ServiceApp } from '@steadfast/service-kit';
-import { bearerTokenGuard } from '../../alerts/bearer-token.js';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AlertIntake } from '../../alerts/intake.js';
 import { AlertmanagerPayloadSchema } from '../../alerts/payload.js';
 import type { IncidentMetrics } from '../../metrics.js';
@@ -36,7 +38,7 @@ export async function integrationsRoutes(
     '/alertmanager',
     {
       // Checked before the body is parsed: strangers get 401/403, not a validation report.
-      onRequest: bearerTokenGuard(alertsToken, 'The Alertmanager integration'),
+      onRequest: alertsGuard(alertsToken),
       schema: {
         tags: ['integrations'],
         summary: 'Receive a Prometheus Alertmanager webhook notification',
@@ -53,4 +55,25 @@ export async function integrationsRoutes(
       return envelope(reply, result);
     },
   );
+}
+
+/** Admits Alertmanager's bearer token; without a configured ALERTS_TOKEN the route is disabled (503), never open. */
+function alertsGuard(token: string | undefined) {
+  const check =
+    token === undefined ? undefined : bearerGuard(token, { realm: 'the Alertmanager integration' });
+  return async (request: FastifyRequest, reply: FastifyReply) => {
+    if (!check) {
+      throw new AppError(
+        'INTEGRATION_DISABLED',
+        503,
+        'The Alertmanager integration is disabled: ALERTS_TOKEN is not set',
+      );
+    }
+    try {
+      check(request.headers.authorization);
+    } catch (error) {
+      if (isAppError(error) && error.statusCode === 401) reply.header('www-authenticate', 'Bearer');
+      throw error;
+    }
+  };
 }

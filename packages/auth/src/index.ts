@@ -1,0 +1,1 @@
+export { type BearerGuardOptions, bearerGuard, MIN_TOKEN_LENGTH } from './bearer-guard.js';
