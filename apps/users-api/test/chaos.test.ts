@@ -47,6 +47,10 @@ describe('chaos in users-api', () => {
     expect(wrong.statusCode).toBe(403);
     expect(wrong.json().error.code).toBe('FORBIDDEN');
     expect((await app.inject({ url: '/admin/chaos/status', headers: auth })).statusCode).toBe(200);
+    const spec = (await app.inject({ url: '/docs/json' })).json();
+    expect(spec.components.securitySchemes.bearerAuth).toEqual({ type: 'http', scheme: 'bearer' });
+    expect(spec.paths['/admin/chaos/faults'].post.security).toEqual([{ bearerAuth: [] }]);
+    expect(spec.paths['/v1/users/'].post.security).toBeUndefined();
   });
 
   it('database failure cascade: an injected database fault opens the breaker; the kill switch recovers', async () => {

@@ -37,7 +37,7 @@ export interface AdminRoutesOptions {
 }
 
 // Rate limits and load shedding must never stand between an operator and the kill switch.
-const config = { operational: true, rateLimit: false } as const;
+const config = { operational: true, rateLimit: false, bearerAuth: true } as const;
 // OpenAPI keywords (@fastify/swagger reads them); spread in so the schemas type-check without swagger's types.
 const docs = (summary: string) => ({
   tags: ['chaos'],

@@ -72,6 +72,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Health, metrics and admin routes: never targeted by chaos faults. */
     operational?: boolean;
+    /** The route needs `Authorization: Bearer <token>` (documented as such in OpenAPI by the service kit). */
+    bearerAuth?: boolean;
   }
 }
 

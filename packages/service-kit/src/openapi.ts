@@ -18,6 +18,7 @@ export const openApiPlugin = fp<OpenApiOptions>(
   async (app: FastifyInstance, { title, version, description }) => {
     app.addSchema(ErrorEnvelopeSchema);
     app.addHook('onRoute', (route) => {
+      if (route.config?.bearerAuth) route.schema = { ...route.schema, security: [{ bearerAuth: [] }] };
       const response = route.schema?.response as Record<string, unknown> | undefined;
       if (response) {
         response['4xx'] ??= { $ref: 'ErrorEnvelope#' };
@@ -28,6 +29,7 @@ export const openApiPlugin = fp<OpenApiOptions>(
       openapi: {
         openapi: '3.0.3',
         info: { title, version, ...(description ? { description } : {}) },
+        components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } } },
       },
       refResolver: {
         buildLocalReference: (json, _baseUri, _fragment, i) => (json.$id as string) ?? `def-${i}`,

@@ -11,6 +11,8 @@ declare module 'fastify' {
     quietLogs?: boolean;
     /** Health, metrics and admin routes: exempt from rate limits and load shedding. */
     operational?: boolean;
+    /** The route needs `Authorization: Bearer <token>`; OpenAPI documents it under the bearerAuth scheme. */
+    bearerAuth?: boolean;
   }
 }
 

@@ -39,6 +39,7 @@ export async function integrationsRoutes(
     {
       // Checked before the body is parsed: strangers get 401/403, not a validation report.
       onRequest: alertsGuard(alertsToken),
+      config: { bearerAuth: true },
       schema: {
         tags: ['integrations'],
         summary: 'Receive a Prometheus Alertmanager webhook notification',
