@@ -131,4 +131,36 @@ describe('chaos in users-api', () => {
     expect(status.injections.byFault[fault.json().data.id]).toBe(3);
     await app.inject({ method: 'DELETE', url: `/admin/chaos/faults/${fault.json().data.id}`, headers: auth });
   });
+
+  it('stop condition: an experiment that burns the error budget too fast is removed by itself', async () => {
+    const fault = await app.inject({
+      method: 'POST',
+      url: '/admin/chaos/faults',
+      headers: auth,
+      payload: {
+        kind: 'error',
+        target: { route: '/v1/users', method: 'GET' },
+        probability: 1,
+        durationSeconds: 600,
+      },
+    });
+    expect(fault.statusCode).toBe(201);
+    for (let i = 0; i < 20; i++) expect((await app.inject({ url: '/v1/users' })).statusCode).toBe(500);
+    // 100 % errors against a 99.9 % objective is a burn far above the 14.4x limit; the check runs every 5 s.
+    let active = 1;
+    for (let waited = 0; active > 0 && waited < 8000; waited += 200) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      active = (await app.inject({ url: '/admin/chaos/faults', headers: auth })).json().data.length;
+    }
+    expect(active).toBe(0);
+    expect((await app.inject({ url: '/v1/users' })).statusCode).toBe(200);
+    const audit = (
+      await app.inject({ url: `/admin/chaos/audit?faultId=${fault.json().data.id}`, headers: auth })
+    ).json();
+    const ended = audit.data.find((row: { action: string }) => row.action === 'fault.ended');
+    expect(ended.reason).toBe('stopped by condition');
+    expect(JSON.stringify(ended.details)).toMatch(
+      /requests-availability burns its error budget at [\d.]+x over 5m/,
+    );
+  }, 20_000);
 });
