@@ -37,6 +37,11 @@ export const baseConfigProperties = {
     default: 1000,
     description: 'Requests slower than this are flagged slow',
   }),
+  TRUST_PROXY: Type.Boolean({
+    default: false,
+    description:
+      'Behind a load balancer: take the client address from X-Forwarded-For (rate limits are per client)',
+  }),
   RATE_LIMIT_MAX: Integer({ minimum: 1, default: 300, description: 'Requests per client per window' }),
   RATE_LIMIT_WINDOW_MS: Integer({ minimum: 1, default: 60_000, description: 'Rate-limit window' }),
   BODY_LIMIT_BYTES: Integer({ minimum: 1, default: 1_048_576, description: 'Largest accepted request body' }),

@@ -66,6 +66,7 @@ export async function createService({
     // Asynchronous stdout: a log line no longer costs the request a write syscall; pino flushes it on exit.
     logger: { ...logger, stream: logStream ?? destination({ dest: 1, sync: false }) },
     genReqId: requestIdFrom,
+    trustProxy: config.TRUST_PROXY,
     // One child logger per request, carrying both ids, instead of a second child made in a hook.
     childLoggerFactory: (logger, bindings, options, raw) =>
       logger.child({ ...bindings, traceId: traceOf(raw as IncomingMessage).traceId }, options),

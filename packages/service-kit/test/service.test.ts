@@ -275,6 +275,18 @@ describe('security, metrics and docs', () => {
     }
   });
 
+  it('rate limits per forwarded client when TRUST_PROXY is on', async () => {
+    const proxied = await buildTestApp({ RATE_LIMIT_MAX: '1', TRUST_PROXY: 'true' });
+    try {
+      const from = (ip: string) => proxied.inject({ url: '/slow', headers: { 'x-forwarded-for': ip } });
+      expect((await from('10.0.0.1')).statusCode).toBe(200);
+      expect((await from('10.0.0.2')).statusCode).toBe(200);
+      expect((await from('10.0.0.1')).statusCode).toBe(429);
+    } finally {
+      await proxied.close();
+    }
+  });
+
   it('exposes request metrics by route template and lets the app add its own', async () => {
     new Counter({ name: 'kit_test_widgets_total', help: 'widgets', registers: [app.metricsRegistry] }).inc(3);
     await app.inject({ url: '/throw/conflict' });
