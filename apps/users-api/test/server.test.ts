@@ -2,11 +2,14 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createTestDatabase } from '@steadfast/embedded-pg';
 import { runServiceProcess, startServiceProcess } from '@steadfast/service-kit/testing';
-import { afterAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { afterAll, describe, expect, inject, it } from 'vitest';
 
 // The built service, run the way `pnpm start` runs it (turbo builds the app before its tests).
 const SERVER = fileURLToPath(new URL('../dist/server.js', import.meta.url));
+const MIGRATE = fileURLToPath(new URL('../dist/migrate.js', import.meta.url));
 const dirs: string[] = [];
 afterAll(async () => {
   for (const dir of dirs) await rm(dir, { recursive: true, force: true });
@@ -59,5 +62,24 @@ describe('the users-api process', () => {
     expect(code).toBe(1);
     expect(stdout).toContain('users-api failed to start');
     expect(stdout).not.toContain('secretpw');
+  });
+
+  it('db:migrate creates every table startup would, then exits 0', async () => {
+    const database = await createTestDatabase(inject('postgresAdminUrl'));
+    try {
+      const { code } = await runServiceProcess(MIGRATE, { DATABASE_URL: database.url, LOG_LEVEL: 'silent' });
+      expect(code).toBe(0);
+      const client = new pg.Client({ connectionString: database.url });
+      await client.connect();
+      const { rows } = await client.query(
+        "select tablename from pg_tables where schemaname = 'public' order by 1",
+      );
+      await client.end();
+      expect(rows.map((row) => row.tablename)).toEqual(
+        expect.arrayContaining(['users', 'slo_sli_minutes', 'chaos_faults', 'chaos_audit']),
+      );
+    } finally {
+      await database.drop();
+    }
   });
 });

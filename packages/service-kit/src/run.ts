@@ -5,6 +5,7 @@ import { type BaseConfig, ConfigError, loadConfig, shutdownDelayMs } from './con
 import { openDatabase } from './db/database.js';
 import { type Migrations, migrateToLatest } from './db/migrate.js';
 import { loggerOptions } from './logger.js';
+import { withPackageMigrations } from './service.js';
 import { installGracefulShutdown } from './shutdown.js';
 
 export interface RunServiceOptions<S extends TObject> {
@@ -80,7 +81,7 @@ export async function runMigrations<S extends TObject>({
       },
       log,
     );
-    const results = await migrateToLatest(database.db, migrations);
+    const results = await migrateToLatest(database.db, withPackageMigrations(migrations));
     log.info({ applied: results.map((r) => r.migrationName) }, `${results.length} migration(s) applied`);
     await database.close();
   } catch (error) {

@@ -42,6 +42,11 @@ export interface CreateServiceOptions {
   logStream?: DestinationStream;
 }
 
+/** A service's own migrations plus the tables of the packages every service registers (SLI counts, chaos). */
+export function withPackageMigrations(migrations: Migrations): Migrations {
+  return { ...sloMigrations, ...chaosMigrations, ...migrations };
+}
+
 export type ServiceApp = FastifyInstance<
   RawServerDefault,
   IncomingMessage,
@@ -100,7 +105,7 @@ export async function createService({
     poolMax: config.DB_POOL_MAX,
     connectTimeoutMs: config.DB_CONNECT_TIMEOUT_MS,
     statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS,
-    migrations: { ...sloMigrations, ...chaosMigrations, ...service.migrations },
+    migrations: withPackageMigrations(service.migrations),
     migrateOnStart: config.MIGRATE_ON_START,
   });
   const database = databasePolicy({
