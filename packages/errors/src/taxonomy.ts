@@ -50,6 +50,13 @@ export class RateLimitedError extends AppError {
   }
 }
 
+/** A conditional request (`If-Match`) named a version the resource is no longer at, or no version at all. */
+export class PreconditionFailedError extends AppError {
+  constructor(message: string, options?: AppErrorOptions) {
+    super('PRECONDITION_FAILED', 412, message, options);
+  }
+}
+
 export class InternalError extends AppError {
   constructor(message = 'Internal error', options?: AppErrorOptions) {
     super('INTERNAL_ERROR', 500, message, options);
@@ -69,6 +76,27 @@ export class DependencyError extends AppError {
   }
 }
 
+/** The process sheds load to stay responsive (event loop, heap or RSS above its limit). */
+export class OverloadedError extends AppError {
+  constructor(retryAfterSeconds: number, message = 'The service is overloaded; retry later') {
+    super('OVERLOADED', 503, message, { retryAfter: retryAfterSeconds });
+  }
+}
+
+/** A feature that needs configuration the operator has not given (a missing token, say): 503 until it is set. */
+export class FeatureDisabledError extends AppError {
+  constructor(message: string, code = 'FEATURE_DISABLED') {
+    super(code, 503, message);
+  }
+}
+
+/** A failure a chaos experiment injected on purpose, with the status the experiment asked for. */
+export class ChaosInjectedError extends AppError {
+  constructor(faultId: string, statusCode: number) {
+    super('CHAOS_INJECTED', statusCode, `Injected by chaos experiment ${faultId}`, { details: { faultId } });
+  }
+}
+
 export class TimeoutError extends AppError {
   constructor(message = 'The operation timed out', options?: AppErrorOptions) {
     super('TIMEOUT', 504, message, options);
@@ -80,3 +108,4 @@ export const isNotFoundError = (e: unknown): e is NotFoundError => e instanceof 
 export const isConflictError = (e: unknown): e is ConflictError => e instanceof ConflictError;
 export const isDependencyError = (e: unknown): e is DependencyError => e instanceof DependencyError;
 export const isTimeoutError = (e: unknown): e is TimeoutError => e instanceof TimeoutError;
+export const isChaosInjectedError = (e: unknown): e is ChaosInjectedError => e instanceof ChaosInjectedError;

@@ -1,4 +1,4 @@
-import { durationMs, fn, InvalidOptionError, numberInRange } from './options.js';
+import { durationMs, fn, InvalidOptionError, numberInRange } from '@steadfast/errors';
 
 export const DEFAULT_INITIAL_DELAY_MS = 100;
 export const DEFAULT_BACKOFF_FACTOR = 2;

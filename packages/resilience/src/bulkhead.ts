@@ -1,5 +1,5 @@
+import { durationMs, integerAtLeast } from '@steadfast/errors';
 import { BulkheadRejectedError } from './errors.js';
-import { durationMs, integerAtLeast } from './options.js';
 import { contextFrom, type ExecuteOptions, type Operation, type Policy } from './policy.js';
 
 export const DEFAULT_MAX_CONCURRENT = 10;

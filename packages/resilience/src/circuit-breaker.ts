@@ -1,8 +1,8 @@
+import { durationMs, fn, InvalidOptionError, integerAtLeast, numberInRange } from '@steadfast/errors';
 import { isDependencyFailure } from './classify.js';
 import { CircuitOpenError } from './errors.js';
 import { Emitter } from './events.js';
 import { FailureCountWindow, FailureRateWindow } from './failure-window.js';
-import { durationMs, fn, InvalidOptionError, integerAtLeast, numberInRange } from './options.js';
 import {
   type Clock,
   contextFrom,

@@ -1,4 +1,4 @@
-import { fn as fnOption } from './options.js';
+import { fn as fnOption } from '@steadfast/errors';
 import { contextFrom, type ExecuteOptions, type Operation, type Policy } from './policy.js';
 
 export interface FallbackOptions {

@@ -1,3 +1,4 @@
+export { InvalidOptionError } from '@steadfast/errors';
 export {
   type BackoffOptions,
   DEFAULT_BACKOFF_FACTOR,
@@ -45,7 +46,6 @@ export {
 } from './errors.js';
 export { Fallback, type FallbackHandler, type FallbackOptions, fallback } from './fallback.js';
 export type { CallOutcome } from './metrics.js';
-export { InvalidOptionError } from './options.js';
 export {
   type BreakerStateSource,
   type BreakerStatus,

@@ -1,7 +1,7 @@
+import { bool, fn, integerAtLeast } from '@steadfast/errors';
 import { Backoff, type BackoffOptions } from './backoff.js';
 import { isNeverRetryable, isTransientError } from './classify.js';
 import { Emitter } from './events.js';
-import { bool, fn, integerAtLeast } from './options.js';
 import { type Dispose, type ExecuteOptions, NEVER_ABORTED, type Operation, type Policy } from './policy.js';
 import { sleep } from './sleep.js';
 

@@ -1,5 +1,4 @@
-import { TimeoutError } from '@steadfast/errors';
-import { durationMs, fn as fnOption, oneOf } from './options.js';
+import { durationMs, fn as fnOption, oneOf, TimeoutError } from '@steadfast/errors';
 import {
   type Clock,
   type ExecuteContext,

@@ -1,4 +1,4 @@
-import { InvalidOptionError } from './options.js';
+import { InvalidOptionError } from '@steadfast/errors';
 import type { ExecuteContext, ExecuteOptions, Operation, Policy, PolicyResult } from './policy.js';
 
 /**
