@@ -1,5 +1,5 @@
 import { runMigrations } from '@steadfast/service-kit';
+import { SERVICE } from './app.js';
 import { IncidentsApiConfigSchema } from './config.js';
-import { migrations } from './db/migrations/index.js';
 
-await runMigrations({ name: 'incidents-api', configSchema: IncidentsApiConfigSchema, migrations });
+await runMigrations({ service: SERVICE, configSchema: IncidentsApiConfigSchema });

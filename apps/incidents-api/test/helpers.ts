@@ -1,5 +1,5 @@
 import { createTestDatabase, type TestDatabase } from '@steadfast/embedded-pg';
-import { loadConfig } from '@steadfast/service-kit';
+import { loadConfig } from '@steadfast/http';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, beforeEach, inject } from 'vitest';
 import { buildApp } from '../src/app.js';

@@ -1,5 +1,5 @@
 import { runMigrations } from '@steadfast/service-kit';
+import { SERVICE } from './app.js';
 import { UsersApiConfigSchema } from './config.js';
-import { migrations } from './db/migrations/index.js';
 
-await runMigrations({ name: 'users-api', configSchema: UsersApiConfigSchema, migrations });
+await runMigrations({ service: SERVICE, configSchema: UsersApiConfigSchema });

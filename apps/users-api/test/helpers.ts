@@ -1,4 +1,4 @@
-import { loadConfig } from '@steadfast/service-kit';
+import { loadConfig } from '@steadfast/http';
 import { UsersApiConfigSchema } from '../src/config.js';
 
 /** Config for a test app on the given database: quiet logs and no rate limit unless a test sets its own. */

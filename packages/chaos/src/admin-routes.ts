@@ -1,6 +1,7 @@
 import { type TSchema, Type } from '@sinclair/typebox';
 import { bearerGuard } from '@steadfast/auth';
 import { NotFoundError } from '@steadfast/errors';
+import { DataEnvelope as Envelope, envelope } from '@steadfast/http';
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply } from 'fastify';
 import type { Kysely } from 'kysely';
 import { describeTarget, type Fault, type FaultKind, faultJson } from './fault.js';
@@ -13,8 +14,6 @@ import {
   AuditQuerySchema,
   type CreateFaultBody,
   CreateFaultBodySchema,
-  Envelope,
-  ErrorSchema,
   FaultSchema,
   IdParamsSchema,
   LatencyParamsSchema,
@@ -36,8 +35,8 @@ export interface AdminRoutesOptions {
   maxActiveFaults: number;
 }
 
-// Rate limits and load shedding must never stand between an operator and the kill switch.
-const config = { operational: true, rateLimit: false, bearerAuth: true } as const;
+// Operational: rate limits and load shedding must never stand between an operator and the kill switch.
+const config = { operational: true, bearerAuth: true } as const;
 // OpenAPI keywords (@fastify/swagger reads them); spread in so the schemas type-check without swagger's types.
 const docs = (summary: string) => ({
   tags: ['chaos'],
@@ -45,20 +44,15 @@ const docs = (summary: string) => ({
   description: 'Needs Authorization: Bearer <CHAOS_ADMIN_TOKEN>.',
 });
 
+// The error envelope the error handler sends (it registers the schema), documented per status.
+const ERROR_ENVELOPE = { $ref: 'ErrorEnvelope#' };
 const errors = {
-  400: ErrorSchema,
-  401: ErrorSchema,
-  403: ErrorSchema,
-  404: ErrorSchema,
-  409: ErrorSchema,
+  400: ERROR_ENVELOPE,
+  401: ERROR_ENVELOPE,
+  403: ERROR_ENVELOPE,
+  404: ERROR_ENVELOPE,
+  409: ERROR_ENVELOPE,
 };
-
-function envelope<T>(reply: FastifyReply, data: T) {
-  return {
-    data,
-    meta: { requestId: reply.request.id, durationMs: Math.round(reply.elapsedTime * 100) / 100 },
-  };
-}
 
 /** The admin API under `/admin/chaos`; every route needs the bearer token. */
 export async function adminRoutes(app: FastifyInstance, options: AdminRoutesOptions) {

@@ -1,3 +1,4 @@
+export { type ChaosConfig, chaosConfig, chaosOptionsFrom } from './config.js';
 export {
   DEFAULT_DEPENDENCY_ERROR_STATUS,
   DEFAULT_HTTP_ERROR_STATUS,
@@ -21,7 +22,7 @@ export {
   type RampStep,
 } from './fault.js';
 export { buildFault, type FaultRules, faultProblems } from './fault-input.js';
-export { chaosError, type FaultSource, type InjectionCounts, Injector, type WarnLogger } from './injector.js';
+export { type FaultSource, type InjectionCounts, Injector, type WarnLogger } from './injector.js';
 export { type ActiveFaultSource, ChaosMetrics, metricsFor } from './metrics.js';
 export { chaosMigrations } from './migrations.js';
 export {
@@ -34,7 +35,6 @@ export {
   DEFAULT_MAX_DURATION_SECONDS,
   DEFAULT_POLL_INTERVAL_MS,
   DEFAULT_TOKEN_NAME,
-  type ShutdownLifecycleLike,
 } from './plugin.js';
 export { type ActiveFaultJson, activeFaultJson, type ChaosStatus } from './status.js';
 export {

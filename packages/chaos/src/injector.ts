@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AppError } from '@steadfast/errors';
+import { ChaosInjectedError } from '@steadfast/errors';
 import { type Decision, decideDependencyCall, decideRequest, type Failure, type Random } from './decision.js';
 import type { Fault, FaultKind } from './fault.js';
 import type { ChaosMetrics } from './metrics.js';
@@ -20,12 +20,6 @@ export interface InjectionCounts {
   total: number;
   byKind: Record<string, number>;
   byFault: Record<string, number>;
-}
-
-export function chaosError(fault: Fault, status: number): AppError {
-  return new AppError('CHAOS_INJECTED', status, `Injected by chaos experiment ${fault.id}`, {
-    details: { faultId: fault.id },
-  });
 }
 
 /**
@@ -60,7 +54,7 @@ export class Injector {
     if (faults.length === 0) return;
     const decision = decideDependencyCall(faults, name, Date.now(), this.random);
     const failure = await this.#apply(decision, log, `dependency:${name}`, { dependency: name }, signal);
-    if (failure?.kind === 'error') throw chaosError(failure.fault, failure.status);
+    if (failure?.kind === 'error') throw new ChaosInjectedError(failure.fault.id, failure.status);
   }
 
   async #apply(decision: Decision, log: WarnLogger, target: string, fields: object, signal?: AbortSignal) {

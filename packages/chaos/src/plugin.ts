@@ -1,22 +1,18 @@
 import { MIN_TOKEN_LENGTH } from '@steadfast/auth';
-import type { FastifyInstance } from 'fastify';
+import { bool, ChaosInjectedError, InvalidOptionError, integerAtLeast } from '@steadfast/errors';
+import { ERROR_HANDLER_PLUGIN, LIFECYCLE_PLUGIN, METRICS_REGISTRY_PLUGIN } from '@steadfast/http';
+import type { FastifyInstance, onRequestHookHandler, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Kysely } from 'kysely';
-import { register as globalRegistry, type Registry } from 'prom-client';
 import { adminRoutes } from './admin-routes.js';
 import { isExpired } from './fault.js';
 import { FleetSync } from './fleet-sync.js';
-import { chaosError, Injector } from './injector.js';
+import { Injector } from './injector.js';
 import { metricsFor } from './metrics.js';
 import { activeFaultJson, type ChaosStatus } from './status.js';
 import { type StopCondition, watchStopCondition } from './stop-condition.js';
 import { type ChaosTables, endFaults } from './store.js';
 import { FAULT_HEADER, parseFaultHeader } from './targeting.js';
-
-/** What the plugin reads of the service's lifecycle (the service kit's `app.lifecycle` has this shape). */
-export interface ShutdownLifecycleLike {
-  addShutdownHandler(name: string, run: () => Promise<void> | void, timeoutMs?: number): void;
-}
 
 export interface ChaosPluginOptions {
   /** When false the plugin registers nothing at all: no routes, no hooks, no decorator. */
@@ -37,11 +33,8 @@ export interface ChaosPluginOptions {
   pollIntervalMs?: number;
   /** Lets requests opt into faults with `target.header` through `x-chaos-fault: <id>`. Off by default. */
   headerTargeting?: boolean;
-  /** Where metrics go. Default: prom-client's global registry. */
-  registry?: Registry;
   /** Asked every `intervalMs` while faults are active; when it says stop, every fault is removed. */
   stopCondition?: StopCondition;
-  lifecycle?: ShutdownLifecycleLike;
 }
 
 export const DEFAULT_TOKEN_NAME = 'chaos-admin';
@@ -55,7 +48,7 @@ export const STOP_CONDITION_ACTOR = 'stop-condition';
 export interface ChaosApi {
   /**
    * Applies the dependency faults matching `name`: waits their latency (abortable by `signal`), then may throw
-   * `AppError('CHAOS_INJECTED', 503)`. Call it inside the resilience policy, just before the real call, so
+   * `ChaosInjectedError` (`CHAOS_INJECTED`, 503 by default). Call it inside the resilience policy, just before the real call, so
    * the breaker, retry and timeout see the fault as they would a real outage.
    */
   beforeDependencyCall(name: string, signal?: AbortSignal): Promise<void>;
@@ -67,67 +60,74 @@ export interface ChaosApi {
 
 declare module 'fastify' {
   interface FastifyInstance {
-    chaos: ChaosApi;
-  }
-  interface FastifyContextConfig {
-    /** Health, metrics and admin routes: never targeted by chaos faults. */
-    operational?: boolean;
-    /** The route needs `Authorization: Bearer <token>` (documented as such in OpenAPI by the service kit). */
-    bearerAuth?: boolean;
-  }
-}
-
-function assertPositiveInteger(name: string, value: number | undefined) {
-  if (value !== undefined && !(Number.isInteger(value) && value > 0)) {
-    throw new TypeError(`@steadfast/chaos: option ${name} must be a positive integer, got ${String(value)}`);
+    /** Present only when the plugin was registered with `enabled: true`. */
+    chaos?: ChaosApi;
   }
 }
 
 function checkOptions(options: ChaosPluginOptions) {
   if (typeof options.adminToken !== 'string' || options.adminToken.length < MIN_TOKEN_LENGTH) {
-    const got = typeof options.adminToken === 'string' ? `${options.adminToken.length} characters` : 'none';
     // The token itself is never echoed: this message ends up in logs.
-    throw new TypeError(
-      `@steadfast/chaos: option adminToken (CHAOS_ADMIN_TOKEN) must be at least ${MIN_TOKEN_LENGTH} characters, got ${got}`,
+    const got = typeof options.adminToken === 'string' ? `${options.adminToken.length} characters` : 'none';
+    throw new InvalidOptionError(
+      'adminToken',
+      `<${got}>`,
+      `a token (CHAOS_ADMIN_TOKEN) of at least ${MIN_TOKEN_LENGTH} characters`,
     );
   }
   if (typeof options.db?.selectFrom !== 'function') {
-    throw new TypeError(`@steadfast/chaos: option db must be a Kysely instance, got ${String(options.db)}`);
+    throw new InvalidOptionError('db', options.db, 'a Kysely instance');
   }
-  assertPositiveInteger('defaultDurationSeconds', options.defaultDurationSeconds);
-  assertPositiveInteger('maxDurationSeconds', options.maxDurationSeconds);
-  assertPositiveInteger('maxActiveFaults', options.maxActiveFaults);
-  assertPositiveInteger('pollIntervalMs', options.pollIntervalMs);
-  assertPositiveInteger('stopCondition.intervalMs', options.stopCondition?.intervalMs);
-  const defaultDuration = options.defaultDurationSeconds ?? DEFAULT_DURATION_SECONDS;
-  const maxDuration = options.maxDurationSeconds ?? DEFAULT_MAX_DURATION_SECONDS;
+  const positive = (name: string, value: number | undefined, fallback: number) =>
+    integerAtLeast(name, value ?? fallback, 1);
+  const maxDuration = positive(
+    'maxDurationSeconds',
+    options.maxDurationSeconds,
+    DEFAULT_MAX_DURATION_SECONDS,
+  );
+  const defaultDuration = positive(
+    'defaultDurationSeconds',
+    options.defaultDurationSeconds,
+    DEFAULT_DURATION_SECONDS,
+  );
   if (defaultDuration > maxDuration) {
-    throw new TypeError(
-      `@steadfast/chaos: option defaultDurationSeconds must not exceed maxDurationSeconds (${maxDuration}), got ${defaultDuration}`,
+    throw new InvalidOptionError(
+      'defaultDurationSeconds',
+      defaultDuration,
+      `at most maxDurationSeconds (${maxDuration})`,
     );
   }
+  if (options.stopCondition?.intervalMs !== undefined) {
+    integerAtLeast('stopCondition.intervalMs', options.stopCondition.intervalMs, 1);
+  }
+  return {
+    defaultDurationSeconds: defaultDuration,
+    maxDurationSeconds: maxDuration,
+    maxActiveFaults: positive('maxActiveFaults', options.maxActiveFaults, DEFAULT_MAX_ACTIVE_FAULTS),
+    pollIntervalMs: positive('pollIntervalMs', options.pollIntervalMs, DEFAULT_POLL_INTERVAL_MS),
+    headerTargeting: bool('headerTargeting', options.headerTargeting ?? false),
+  };
 }
+
+/** Adds a hook to a route's own hooks, whatever form (none, one, a list) they were given in. */
+const withHook = (hooks: RouteOptions['onRequest'], hook: onRequestHookHandler) =>
+  hooks === undefined ? [hook] : [...(Array.isArray(hooks) ? hooks : [hooks]), hook];
 
 export const chaosPlugin = fp<ChaosPluginOptions>(
   async (app: FastifyInstance, options) => {
-    if (typeof options.enabled !== 'boolean') {
-      throw new TypeError(
-        `@steadfast/chaos: option enabled must be a boolean, got ${String(options.enabled)}`,
-      );
-    }
-    if (!options.enabled) return;
-    checkOptions(options);
+    if (!bool('enabled', options.enabled)) return;
+    const settings = checkOptions(options);
 
     const db = (options.db as Kysely<ChaosTables>).withoutPlugins();
     const actor = options.tokenName ?? DEFAULT_TOKEN_NAME;
-    const headerTargeting = options.headerTargeting ?? false;
+    const { headerTargeting } = settings;
     const sync = new FleetSync({
       db,
       listenUrl: options.listenUrl,
-      pollIntervalMs: options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS,
+      pollIntervalMs: settings.pollIntervalMs,
       log: app.log,
     });
-    const metrics = metricsFor(options.registry ?? globalRegistry);
+    const metrics = metricsFor(app.metricsRegistry);
     const metricSource = { activeFaults: () => (sync.enabled ? sync.activeFaults().length : 0) };
     metrics.sources.add(metricSource);
 
@@ -153,12 +153,9 @@ export const chaosPlugin = fp<ChaosPluginOptions>(
     };
     app.decorate('chaos', api);
 
-    app.addHook('onRequest', async (request, reply) => {
+    const injectHttpFaults: onRequestHookHandler = async (request, reply) => {
       if (sync.httpFaults.length === 0) return;
-      const route = request.routeOptions.url;
-      if (route === undefined || request.routeOptions.config?.operational || route.startsWith(ADMIN_PREFIX)) {
-        return;
-      }
+      const route = request.routeOptions.url as string;
       const facts = {
         method: request.method,
         route,
@@ -166,7 +163,7 @@ export const chaosPlugin = fp<ChaosPluginOptions>(
         faultIds: headerTargeting ? parseFaultHeader(request.headers[FAULT_HEADER]) : undefined,
       };
       const failure = await injector.beforeRequest(facts, request.log, request.id);
-      if (failure?.kind === 'error') throw chaosError(failure.fault, failure.status);
+      if (failure?.kind === 'error') throw new ChaosInjectedError(failure.fault.id, failure.status);
       if (failure?.kind === 'abort') {
         reply.hijack();
         // app.inject()'s mock socket cannot be destroyed; destroying the response drops that request too.
@@ -174,6 +171,11 @@ export const chaosPlugin = fp<ChaosPluginOptions>(
         if (typeof socket?.destroy === 'function') socket.destroy();
         reply.raw.destroy();
       }
+    };
+    // Decided once per route: operational routes (probes, scrapes, this admin API) are never targeted. Routes
+    // registered before this plugin are not seen, and neither are unmatched URLs (no route, nothing to target).
+    app.addHook('onRoute', (route) => {
+      if (!route.config?.operational) route.onRequest = withHook(route.onRequest, injectHttpFaults);
     });
 
     await app.register(adminRoutes, {
@@ -184,11 +186,11 @@ export const chaosPlugin = fp<ChaosPluginOptions>(
       sync,
       status: api.status,
       rules: {
-        defaultDurationSeconds: options.defaultDurationSeconds ?? DEFAULT_DURATION_SECONDS,
-        maxDurationSeconds: options.maxDurationSeconds ?? DEFAULT_MAX_DURATION_SECONDS,
+        defaultDurationSeconds: settings.defaultDurationSeconds,
+        maxDurationSeconds: settings.maxDurationSeconds,
         headerTargeting,
       },
-      maxActiveFaults: options.maxActiveFaults ?? DEFAULT_MAX_ACTIVE_FAULTS,
+      maxActiveFaults: settings.maxActiveFaults,
     });
 
     let stopWatching: (() => void) | undefined;
@@ -208,11 +210,15 @@ export const chaosPlugin = fp<ChaosPluginOptions>(
       await sync.stop();
     };
     // A replica that is draining stops injecting, so its in-flight requests finish promptly.
-    options.lifecycle?.addShutdownHandler('chaos', async () => {
+    app.lifecycle.addShutdownHandler('chaos', async () => {
       sync.forget('all');
       await release();
     });
     app.addHook('onClose', release);
   },
-  { name: '@steadfast/chaos', fastify: '5.x' },
+  {
+    name: '@steadfast/chaos',
+    fastify: '5.x',
+    dependencies: [LIFECYCLE_PLUGIN, METRICS_REGISTRY_PLUGIN, ERROR_HANDLER_PLUGIN],
+  },
 );

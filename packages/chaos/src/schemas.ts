@@ -1,4 +1,4 @@
-import { type Static, type TSchema, Type } from '@sinclair/typebox';
+import { type Static, Type } from '@sinclair/typebox';
 
 export const MAX_LATENCY_MS = 10_000;
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
@@ -131,15 +131,3 @@ export const QuickQuerySchema = Type.Object(
   { additionalProperties: false },
 );
 export type QuickQuery = Static<typeof QuickQuerySchema>;
-
-const MetaSchema = Type.Object({ requestId: Type.String(), durationMs: Type.Number() });
-
-export const ErrorSchema = Type.Object({
-  error: Type.Object(
-    { code: Type.String(), message: Type.String(), details: Type.Optional(Type.Unknown()) },
-    { additionalProperties: true },
-  ),
-});
-
-/** The success envelope around `data`. */
-export const Envelope = <T extends TSchema>(data: T) => Type.Object({ data, meta: MetaSchema });

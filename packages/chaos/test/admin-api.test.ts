@@ -1,5 +1,3 @@
-import Fastify from 'fastify';
-import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { chaosPlugin } from '../src/plugin.js';
 import { AUTH, auditRows, chaosTestContext, createFault, TOKEN, until } from './helpers.js';
@@ -10,8 +8,7 @@ const build = context.build;
 
 describe('registration', () => {
   it('registers nothing at all when disabled', async () => {
-    const app = Fastify();
-    context.apps.push(app);
+    const app = await context.bare();
     const db = new Proxy({}, { get: () => expect.unreachable('the database was touched') });
     await app.register(chaosPlugin, { enabled: false, adminToken: '', db: db as never });
     app.get('/work', async () => ({ ok: true }));
@@ -22,23 +19,44 @@ describe('registration', () => {
   });
 
   it('refuses a short admin token, naming CHAOS_ADMIN_TOKEN but not the token', async () => {
-    const app = Fastify();
-    context.apps.push(app);
+    const app = await context.bare();
     await expect(
       app
         .register(chaosPlugin, { enabled: true, adminToken: 'short-secret', db: context.database.db })
         .ready(),
-    ).rejects.toThrow(/CHAOS_ADMIN_TOKEN.*at least 16 characters, got 12 characters$/);
+    ).rejects.toThrow(
+      'Invalid option adminToken: "<12 characters>" (expected a token (CHAOS_ADMIN_TOKEN) of at least 16 characters)',
+    );
   });
 
   it.each([
-    ['maxDurationSeconds', { maxDurationSeconds: 0 }, /maxDurationSeconds.*got 0/],
-    ['maxActiveFaults', { maxActiveFaults: 1.5 }, /maxActiveFaults.*got 1.5/],
-    ['pollIntervalMs', { pollIntervalMs: -1 }, /pollIntervalMs.*got -1/],
-    ['defaultDurationSeconds', { defaultDurationSeconds: 7200 }, /defaultDurationSeconds.*got 7200/],
+    [
+      'maxDurationSeconds',
+      { maxDurationSeconds: 0 },
+      'Invalid option maxDurationSeconds: 0 (expected an integer >= 1)',
+    ],
+    [
+      'maxActiveFaults',
+      { maxActiveFaults: 1.5 },
+      'Invalid option maxActiveFaults: 1.5 (expected an integer >= 1)',
+    ],
+    [
+      'pollIntervalMs',
+      { pollIntervalMs: -1 },
+      'Invalid option pollIntervalMs: -1 (expected an integer >= 1)',
+    ],
+    [
+      'defaultDurationSeconds',
+      { defaultDurationSeconds: 7200 },
+      'Invalid option defaultDurationSeconds: 7200 (expected at most maxDurationSeconds (3600))',
+    ],
+    [
+      'headerTargeting',
+      { headerTargeting: 'yes' as never },
+      'Invalid option headerTargeting: "yes" (expected true or false)',
+    ],
   ])('refuses a bad %s', async (_name, bad, message) => {
-    const app = Fastify();
-    context.apps.push(app);
+    const app = await context.bare();
     await expect(
       app
         .register(chaosPlugin, { enabled: true, adminToken: TOKEN, db: context.database.db, ...bad })
@@ -202,7 +220,7 @@ describe('faults as resources', () => {
     expect(rows).toEqual([
       expect.objectContaining({ fault_id: fault.id, reason: 'expired', actor: 'system' }),
     ]);
-    expect(app.chaos.status().faults).toEqual([]);
+    expect(app.chaos!.status().faults).toEqual([]);
   });
 
   it('advances a ramp step by step', async () => {
@@ -240,12 +258,12 @@ describe('the granular endpoints', () => {
       headers: AUTH,
     });
     expect(second.json().data).toMatchObject({ latencyMs: 20, durationSeconds: 30 });
-    expect(app.chaos.status().faults.map((f) => f.latencyMs)).toEqual([20]);
+    expect(app.chaos!.status().faults.map((f) => f.latencyMs)).toEqual([20]);
     const reasons = (await auditRows(context.database.db)).map((row) => row.reason).filter(Boolean);
     expect(reasons).toEqual(['replaced']);
 
     await app.inject({ method: 'POST', url: '/admin/chaos/latency/0', headers: AUTH });
-    expect(app.chaos.status().faults).toEqual([]);
+    expect(app.chaos!.status().faults).toEqual([]);
   });
 
   it('sets an error rate, with an optional status', async () => {
@@ -258,10 +276,15 @@ describe('the granular endpoints', () => {
     expect(response.json().data).toMatchObject({ kind: 'error', probability: 1, status: 502 });
     const failed = await app.inject({ url: '/work' });
     expect(failed.statusCode).toBe(502);
+    // The service's own error envelope: a server error names the experiment in its message, details stay private.
     expect(failed.json().error).toEqual({
       code: 'CHAOS_INJECTED',
+      type: 'server',
       message: `Injected by chaos experiment ${response.json().data.id}`,
-      details: { faultId: response.json().data.id },
+      details: null,
+      requestId: expect.any(String),
+      traceId: expect.stringMatching(/^[0-9a-f]{32}$/),
+      timestamp: expect.any(String),
     });
   });
 
@@ -300,7 +323,7 @@ describe('the stop condition', () => {
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect((await app.inject({ url: '/work' })).statusCode).toBe(500);
     verdict = { stop: true, reason: 'burn rate 14.4 over 1h' };
-    await until(() => app.chaos.status().faults.length === 0, 1000);
+    await until(() => app.chaos!.status().faults.length === 0, 1000);
     expect((await app.inject({ url: '/work' })).statusCode).toBe(200);
     await until(async () => (await auditRows(context.database.db)).length === 2);
     const ended = (await auditRows(context.database.db)).find((row) => row.action === 'fault.ended');
@@ -330,8 +353,8 @@ describe('the stop condition', () => {
 
 describe('metrics', () => {
   it('counts injections by kind and target and gauges the active faults', async () => {
-    const registry = new Registry();
-    const app = await build({ registry });
+    const app = await build();
+    const registry = app.metricsRegistry;
     await createFault(app, { kind: 'error', target: { route: '/v1/users/:id' }, probability: 1 });
     await app.inject({ url: '/v1/users/1' });
     await app.inject({ url: '/v1/users/2' });
@@ -345,14 +368,11 @@ describe('metrics', () => {
 
 describe('shutdown', () => {
   it('stops injecting on this replica when the lifecycle drains, leaving the fleet’s faults in place', async () => {
-    const handlers: Array<{ name: string; run: () => Promise<void> | void }> = [];
-    const app = await build({
-      lifecycle: { addShutdownHandler: (name, run) => handlers.push({ name, run }) },
-    });
+    const app = await build();
     await createFault(app, { kind: 'error', target: {}, probability: 1 });
     expect((await app.inject({ url: '/work' })).statusCode).toBe(500);
-    expect(handlers.map((h) => h.name)).toEqual(['chaos']);
-    await handlers[0]?.run();
+    await app.lifecycle.runShutdownHandlers();
+    expect(app.lifecycle.failures).toEqual([]);
     expect((await app.inject({ url: '/work' })).statusCode).toBe(200);
     expect(
       await context.database.db

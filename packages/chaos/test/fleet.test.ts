@@ -42,7 +42,7 @@ describe.each([
 
     const disabled = await a.inject({ method: 'POST', url: '/admin/chaos/disable', headers: AUTH });
     expect(disabled.statusCode).toBe(200);
-    await until(() => b.chaos.status().enabled === false, 1000);
+    await until(() => b.chaos!.status().enabled === false, 1000);
     expect((await auditRows(context.database.db)).map((row) => row.reason ?? row.action)).toEqual([
       'fault.created',
       'killed',
@@ -60,7 +60,7 @@ describe('expiry across replicas', () => {
       headers: AUTH,
       payload: { kind: 'error', target: {}, probability: 1, durationSeconds: 1 },
     });
-    await until(() => b.chaos.status().faults.length === 1, 1000);
+    await until(() => b.chaos!.status().faults.length === 1, 1000);
     await until(
       async () => (await auditRows(context.database.db)).some((row) => row.reason === 'expired'),
       2000,
@@ -68,8 +68,8 @@ describe('expiry across replicas', () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     const expired = (await auditRows(context.database.db)).filter((row) => row.reason === 'expired');
     expect(expired).toHaveLength(1);
-    expect(a.chaos.status().faults).toEqual([]);
-    expect(b.chaos.status().faults).toEqual([]);
+    expect(a.chaos!.status().faults).toEqual([]);
+    expect(b.chaos!.status().faults).toEqual([]);
   });
 });
 

@@ -1,9 +1,13 @@
 import { createTestDatabase, type TestDatabase } from '@steadfast/embedded-pg';
-import { isAppError } from '@steadfast/errors';
+import {
+  errorHandlerPlugin,
+  lifecyclePlugin,
+  metricsRegistryPlugin,
+  requestContextPlugin,
+} from '@steadfast/http';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { Kysely, Migrator, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
-import { Registry } from 'prom-client';
 import { afterAll, afterEach, beforeAll, beforeEach, expect, inject } from 'vitest';
 import { chaosMigrations } from '../src/migrations.js';
 import { type ChaosPluginOptions, chaosPlugin } from '../src/plugin.js';
@@ -55,27 +59,12 @@ export async function migratedDatabase(): Promise<TestDb> {
   };
 }
 
-/** What the service kit's error handler does, reduced to what the tests look at. */
-function renderErrors(app: FastifyInstance) {
-  app.setErrorHandler(
-    (error: Error & { statusCode?: number; code?: string; validation?: unknown }, _req, reply) => {
-      const status = error.statusCode ?? 500;
-      const details = isAppError(error) ? error.details : (error.validation ?? null);
-      return reply.status(status).send({ error: { code: error.code, message: error.message, details } });
-    },
-  );
-}
-
 export interface BuildOptions extends Partial<ChaosPluginOptions> {
   db: Kysely<ChaosTables>;
 }
 
-/** An app with the plugin and a few plain and operational routes; closed by `closeAll`. */
-export async function buildApp(
-  options: BuildOptions,
-  apps: FastifyInstance[],
-  logLines?: string[],
-): Promise<FastifyInstance> {
+/** A Fastify app with what the plugin depends on, as a service registers it: the error envelope, the lifecycle, a registry. */
+export async function bareApp(apps: FastifyInstance[], logLines?: string[]): Promise<FastifyInstance> {
   const app = Fastify({
     logger: logLines
       ? { level: 'warn', stream: { write: (line: string) => void logLines.push(line) } }
@@ -84,12 +73,24 @@ export async function buildApp(
     ajv: { customOptions: { removeAdditional: false, allErrors: true } },
   });
   apps.push(app);
-  renderErrors(app);
+  await app.register(requestContextPlugin);
+  await app.register(errorHandlerPlugin);
+  await app.register(lifecyclePlugin);
+  await app.register(metricsRegistryPlugin);
+  return app;
+}
+
+/** An app with the plugin and a few plain and operational routes; closed by `closeAll`. */
+export async function buildApp(
+  options: BuildOptions,
+  apps: FastifyInstance[],
+  logLines?: string[],
+): Promise<FastifyInstance> {
+  const app = await bareApp(apps, logLines);
   await app.register(chaosPlugin, {
     enabled: true,
     adminToken: TOKEN,
     tokenName: 'test-token',
-    registry: new Registry(),
     pollIntervalMs: 60_000,
     ...options,
   });
@@ -131,6 +132,7 @@ export function chaosTestContext() {
     apps,
     build: (options: Partial<BuildOptions> = {}, logLines?: string[]) =>
       buildApp({ db: context.database.db, ...options }, apps, logLines),
+    bare: () => bareApp(apps),
   };
   beforeAll(async () => {
     context.database = await migratedDatabase();

@@ -56,7 +56,11 @@ describe('HTTP errors and aborts', () => {
     });
     const response = await app.inject({ url: '/v1/users/42' });
     expect(response.statusCode).toBe(503);
-    expect(response.json().error).toMatchObject({ code: 'CHAOS_INJECTED', details: { faultId: fault.id } });
+    expect(response.json().error).toMatchObject({
+      code: 'CHAOS_INJECTED',
+      type: 'server',
+      message: `Injected by chaos experiment ${fault.id}`,
+    });
     expect((await app.inject({ url: '/work' })).statusCode).toBe(200);
     const injected = logs.map((line) => JSON.parse(line)).filter((l) => l.msg === 'chaos: injected error');
     expect(injected).toEqual([
@@ -130,10 +134,10 @@ describe('beforeDependencyCall', () => {
       target: { dependency: 'database' },
       probability: 1,
     });
-    const error = await app.chaos.beforeDependencyCall('database').catch((e: unknown) => e);
+    const error = await app.chaos!.beforeDependencyCall('database').catch((e: unknown) => e);
     expect(isAppError(error)).toBe(true);
     expect(error).toMatchObject({ code: 'CHAOS_INJECTED', statusCode: 503, details: { faultId: fault.id } });
-    await expect(app.chaos.beforeDependencyCall('cache')).resolves.toBeUndefined();
+    await expect(app.chaos!.beforeDependencyCall('cache')).resolves.toBeUndefined();
     // A dependency fault never touches requests directly.
     expect((await app.inject({ url: '/work' })).statusCode).toBe(200);
   });
@@ -146,13 +150,13 @@ describe('beforeDependencyCall', () => {
       probability: 1,
       latencyMs: 200,
     });
-    const [, elapsed] = await timed(() => app.chaos.beforeDependencyCall('database'));
+    const [, elapsed] = await timed(() => app.chaos!.beforeDependencyCall('database'));
     expect(elapsed).toBeGreaterThanOrEqual(195);
-    const [, other] = await timed(() => app.chaos.beforeDependencyCall('payments'));
+    const [, other] = await timed(() => app.chaos!.beforeDependencyCall('payments'));
     expect(other).toBeLessThan(50);
 
     const [error, aborted] = await timed(() =>
-      app.chaos.beforeDependencyCall('database', AbortSignal.timeout(30)).catch((e: unknown) => e),
+      app.chaos!.beforeDependencyCall('database', AbortSignal.timeout(30)).catch((e: unknown) => e),
     );
     expect(error).toMatchObject({ name: 'AbortError' });
     expect(aborted).toBeLessThan(150);

@@ -6,6 +6,7 @@ export {
   type HealthCheck,
   runCheck,
 } from './check.js';
+export { type HealthConfig, healthConfig, healthOptionsFrom } from './config.js';
 export { HEALTH_JSON, healthJson, wantsHealthJson } from './health-json.js';
 export {
   type BreakerStatesLike,
@@ -14,7 +15,6 @@ export {
   type HealthApi,
   type HealthPluginOptions,
   healthPlugin,
-  type LifecycleLike,
   type LoadSheddingOptions,
   type ReadinessReport,
 } from './plugin.js';

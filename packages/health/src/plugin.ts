@@ -1,18 +1,11 @@
 import underPressure from '@fastify/under-pressure';
-import { AppError } from '@steadfast/errors';
+import { durationMs, OverloadedError } from '@steadfast/errors';
+import { LIFECYCLE_PLUGIN, OPERATIONAL_ROUTE_CONFIG } from '@steadfast/http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { type CheckResult, DEFAULT_CHECK_TIMEOUT_MS, type HealthCheck, runCheck } from './check.js';
 import { HEALTH_JSON, healthJson, wantsHealthJson } from './health-json.js';
 import { httpStatusOf, type Readiness, readiness } from './readiness.js';
-
-/** What the plugin reads of the service's lifecycle (the service kit's `app.lifecycle` has this shape). */
-export interface LifecycleLike {
-  readonly startupComplete: boolean;
-  readonly startupDurationMs: number | null;
-  readonly shuttingDown: boolean;
-  readonly steps: ReadonlyArray<{ name: string; state: string; durationMs: number | null }>;
-}
 
 /** What the plugin reads of the resilience package (`app.resilience` has this shape). */
 export interface BreakerStatesLike {
@@ -41,8 +34,6 @@ export interface HealthPluginOptions {
   /** How long a readiness result is reused, so a probe storm runs the checks once (ms). */
   cacheMs?: number;
   breakers?: BreakerStatesLike;
-  /** Defaults to `app.lifecycle` when the service kit is registered; otherwise startup ends at ready and shutdown begins at close. */
-  lifecycle?: LifecycleLike;
   /** Off unless given. */
   loadShedding?: LoadSheddingOptions;
 }
@@ -67,51 +58,6 @@ declare module 'fastify' {
   interface FastifyInstance {
     health: HealthApi;
   }
-  interface FastifyContextConfig {
-    /** Health, metrics and admin routes: exempt from load shedding (and, in the service kit, from rate limits). */
-    operational?: boolean;
-  }
-}
-
-function assertNonNegative(name: string, value: number | undefined) {
-  if (value !== undefined && !(Number.isFinite(value) && value >= 0)) {
-    throw new TypeError(
-      `@steadfast/health: option ${name} must be a non-negative number, got ${String(value)}`,
-    );
-  }
-}
-
-/** A stand-in for apps without the service kit: startup ends when the app is ready, shutdown begins at close. */
-function ownLifecycle(app: FastifyInstance): LifecycleLike {
-  const createdAt = performance.now();
-  let readyAt: number | undefined;
-  let closing = false;
-  app.addHook('onReady', async () => {
-    readyAt = performance.now();
-  });
-  app.addHook('preClose', async () => {
-    closing = true;
-  });
-  return {
-    get startupComplete() {
-      return readyAt !== undefined;
-    },
-    get startupDurationMs() {
-      return readyAt === undefined ? null : Math.round(readyAt - createdAt);
-    },
-    get shuttingDown() {
-      return closing;
-    },
-    get steps() {
-      return [
-        {
-          name: 'ready',
-          state: readyAt === undefined ? 'pending' : 'done',
-          durationMs: this.startupDurationMs,
-        },
-      ];
-    },
-  };
 }
 
 function formatUptime(seconds: number): string {
@@ -132,20 +78,15 @@ function formatUptime(seconds: number): string {
   return parts.join(' ');
 }
 
-const OPERATIONAL = { rateLimit: false, quietLogs: true, operational: true };
-
 export const healthPlugin = fp<HealthPluginOptions>(
   async (app: FastifyInstance, options) => {
-    assertNonNegative('defaultTimeoutMs', options.defaultTimeoutMs);
-    assertNonNegative('cacheMs', options.cacheMs);
-    const defaultTimeoutMs = options.defaultTimeoutMs ?? DEFAULT_CHECK_TIMEOUT_MS;
-    const cacheMs = options.cacheMs ?? DEFAULT_READINESS_CACHE_MS;
+    const defaultTimeoutMs = durationMs(
+      'defaultTimeoutMs',
+      options.defaultTimeoutMs ?? DEFAULT_CHECK_TIMEOUT_MS,
+    );
+    const cacheMs = durationMs('cacheMs', options.cacheMs ?? DEFAULT_READINESS_CACHE_MS, { allowZero: true });
     const checks: HealthCheck[] = [...(options.checks ?? [])];
-    const lifecycle =
-      options.lifecycle ??
-      (app.hasDecorator('lifecycle')
-        ? (app as unknown as { lifecycle: LifecycleLike }).lifecycle
-        : ownLifecycle(app));
+    const { lifecycle } = app;
 
     let cached: { at: number; results: Promise<CheckResult[]> } | undefined;
     const results = () => {
@@ -201,16 +142,16 @@ export const healthPlugin = fp<HealthPluginOptions>(
       return reply.send({ ...body, ...extra });
     };
 
-    app.get('/health/live', { config: OPERATIONAL }, async () => ({
+    app.get('/health/live', { config: OPERATIONAL_ROUTE_CONFIG }, async () => ({
       status: 'alive',
       timestamp: new Date().toISOString(),
     }));
 
-    app.get('/health/ready', { config: OPERATIONAL }, async (request, reply) =>
+    app.get('/health/ready', { config: OPERATIONAL_ROUTE_CONFIG }, async (request, reply) =>
       send(request, reply, await report()),
     );
 
-    app.get('/health/startup', { config: OPERATIONAL }, async (_request, reply) => {
+    app.get('/health/startup', { config: OPERATIONAL_ROUTE_CONFIG }, async (_request, reply) => {
       const done = lifecycle.startupComplete;
       reply.code(done ? 200 : 503);
       return {
@@ -220,7 +161,7 @@ export const healthPlugin = fp<HealthPluginOptions>(
       };
     });
 
-    app.get('/health', { config: OPERATIONAL }, async (request, reply) => {
+    app.get('/health', { config: OPERATIONAL_ROUTE_CONFIG }, async (request, reply) => {
       const memory = process.memoryUsage();
       const uptime = process.uptime();
       return send(request, reply, await report(), {
@@ -249,9 +190,10 @@ export const healthPlugin = fp<HealthPluginOptions>(
           type: string,
           value: unknown,
         ) => {
+          // Called only while under pressure, so reading the route's flag here costs nothing on the normal path.
           if (request.routeOptions.config?.operational) return;
           request.log.warn({ type, value }, 'shedding load');
-          throw new AppError('OVERLOADED', 503, 'The service is overloaded; retry later', { retryAfter });
+          throw new OverloadedError(retryAfter);
         },
       });
     }
@@ -260,5 +202,5 @@ export const healthPlugin = fp<HealthPluginOptions>(
       for (const check of checks) (check as Partial<{ dispose(): void }>).dispose?.();
     });
   },
-  { name: '@steadfast/health', fastify: '5.x' },
+  { name: '@steadfast/health', fastify: '5.x', dependencies: [LIFECYCLE_PLUGIN] },
 );

@@ -1,7 +1,8 @@
+import { lifecyclePlugin } from '@steadfast/http';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CheckStatus, HealthCheck } from '../src/check.js';
-import { healthPlugin, type LifecycleLike } from '../src/plugin.js';
+import { healthPlugin } from '../src/plugin.js';
 
 const apps: FastifyInstance[] = [];
 afterEach(async () => {
@@ -23,10 +24,16 @@ function check(name: string, critical: boolean, behaviour: Behaviour): HealthChe
   };
 }
 
-async function build(options: Parameters<typeof healthPlugin>[1] = {}) {
+/** An app with the lifecycle the plugin depends on; `beforeReady` runs before the app is ready (warm-ups, hooks). */
+async function build(
+  options: Parameters<typeof healthPlugin>[1] = {},
+  beforeReady?: (app: FastifyInstance) => void,
+) {
   const app = Fastify();
   apps.push(app);
+  await app.register(lifecyclePlugin);
   await app.register(healthPlugin, { cacheMs: 0, ...options });
+  beforeReady?.(app);
   app.get('/work', async () => ({ ok: true }));
   await app.ready();
   return app;
@@ -149,51 +156,62 @@ describe('the health endpoints', () => {
   });
 
   it('gates readiness and startup on the lifecycle, and fails readiness once shutdown begins', async () => {
-    const lifecycle: { -readonly [K in keyof LifecycleLike]: LifecycleLike[K] } = {
-      startupComplete: false,
-      startupDurationMs: null,
-      shuttingDown: false,
-      steps: [
-        { name: 'database', state: 'done', durationMs: 12 },
-        { name: 'warm-up: cache', state: 'pending', durationMs: null },
-      ],
-    };
-    const app = await build({ lifecycle });
+    let warmedUp!: () => void;
+    const app = await build({}, (app) =>
+      app.lifecycle.addWarmup('cache', () => new Promise<void>((resolve) => (warmedUp = resolve))),
+    );
     const starting = await app.inject({ url: '/health/startup' });
     expect(starting.statusCode).toBe(503);
-    expect(starting.json()).toMatchObject({ status: 'starting', steps: lifecycle.steps });
+    expect(starting.json()).toMatchObject({
+      status: 'starting',
+      startupDurationMs: null,
+      steps: [{ name: 'warm-up: cache', state: 'pending', durationMs: null }],
+    });
     expect((await app.inject({ url: '/health/ready' })).statusCode).toBe(503);
     expect((await app.inject({ url: '/health/live' })).statusCode).toBe(200);
 
-    lifecycle.startupComplete = true;
-    lifecycle.startupDurationMs = 345;
+    warmedUp();
+    await new Promise((resolve) => setImmediate(resolve));
     const started = await app.inject({ url: '/health/startup' });
     expect(started.statusCode).toBe(200);
-    expect(started.json()).toMatchObject({ status: 'started', startupDurationMs: 345 });
+    expect(started.json()).toMatchObject({ status: 'started', startupDurationMs: expect.any(Number) });
+    expect(started.json().steps[0]).toMatchObject({ name: 'warm-up: cache', state: 'done' });
     expect((await app.inject({ url: '/health/ready' })).statusCode).toBe(200);
 
-    lifecycle.shuttingDown = true;
+    app.lifecycle.beginShutdown('SIGTERM');
     expect((await app.inject({ url: '/health/ready' })).json().status).toBe('not_ready');
   });
 
-  it('without a lifecycle, starts at ready and fails readiness when the app begins closing', async () => {
-    const app = Fastify();
+  it('fails readiness when the app begins closing, even without a signal', async () => {
     let readyDuringClose: string | undefined;
-    await app.register(healthPlugin, { cacheMs: 0 });
-    app.addHook('preClose', async () => {
-      readyDuringClose = (await app.health.report()).status;
-    });
+    const app = await build({}, (app) =>
+      app.addHook('preClose', async () => {
+        readyDuringClose = (await app.health.report()).status;
+      }),
+    );
     expect((await app.inject({ url: '/health/ready' })).statusCode).toBe(200);
     expect((await app.inject({ url: '/health/startup' })).json().status).toBe('started');
     await app.close();
     expect(readyDuringClose).toBe('not_ready');
   });
 
+  it('refuses to register without the lifecycle it reads', async () => {
+    const app = Fastify();
+    apps.push(app);
+    await expect(app.register(healthPlugin).ready()).rejects.toThrow(
+      /dependency '@steadfast\/http\/lifecycle' of plugin '@steadfast\/health' is not registered/,
+    );
+  });
+
   it('rejects a duplicate check name and bad options', async () => {
     const app = await build({ checks: [check('db', true, 'healthy')] });
     expect(() => app.health.addCheck(check('db', false, 'healthy'))).toThrow(/already registered/);
-    await expect(build({ cacheMs: -1 })).rejects.toThrow(/cacheMs must be a non-negative number, got -1/);
-    await expect(build({ defaultTimeoutMs: Number.NaN })).rejects.toThrow(/defaultTimeoutMs/);
+    await expect(build({ cacheMs: -1 })).rejects.toThrow(
+      'Invalid option cacheMs: -1 (expected a finite number of ms >= 0)',
+    );
+    await expect(build({ defaultTimeoutMs: Number.NaN })).rejects.toThrow(
+      'Invalid option defaultTimeoutMs: null (expected a finite number of ms > 0)',
+    );
   });
 });
 
@@ -206,6 +224,7 @@ describe('load shedding', () => {
   it('answers 503 with Retry-After above a threshold, while health routes keep answering', async () => {
     const app = Fastify();
     apps.push(app);
+    await app.register(lifecyclePlugin);
     app.setErrorHandler(
       (error: { statusCode?: number; code?: string; retryAfter?: number }, _request, reply) => {
         reply

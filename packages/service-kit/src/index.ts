@@ -1,48 +1,28 @@
+export { chaosStopConfig, DEFAULT_CHAOS_STOP_BURN_RATE, sloBurnStopCondition } from './chaos-stop.js';
 export {
   type BaseConfig,
   BaseConfigSchema,
   baseConfigProperties,
-  ConfigError,
-  loadConfig,
+  serverConfig,
   serviceConfigSchema,
   shutdownDelayMs,
 } from './config.js';
 export { type PageRequest, pageNewestFirst } from './db/cursor.js';
 export { type Database, type DatabaseOptions, databasePlugin, openDatabase } from './db/database.js';
+export { databaseConfig } from './db/database-config.js';
+export {
+  DATABASE_POLICY,
+  databaseGuardPlugin,
+  databasePolicy,
+  guardRepository,
+} from './db/database-guard.js';
 export { MigrationError, type Migrations, migrateToLatest } from './db/migrate.js';
-export { fromDatabaseError, isDatabaseConnectionError, isUniqueViolation } from './db/pg-errors.js';
-export {
-  DataEnvelope,
-  ErrorEnvelopeSchema,
-  envelope,
-  ListEnvelope,
-  MetaSchema,
-  type PageMeta,
-} from './envelope.js';
-export { errorEnvelope, errorHandlerPlugin, toAppError } from './error-handler.js';
-export { tracedFetch } from './http-client.js';
-export {
-  DEFAULT_SHUTDOWN_HANDLER_TIMEOUT_MS,
-  Lifecycle,
-  lifecyclePlugin,
-  type StartupStep,
-  type StepState,
-} from './lifecycle.js';
 export { type LoggerSettings, loggerOptions, REDACT_PATHS } from './logger.js';
 export { metricsPlugin } from './metrics.js';
+export { serviceMigrations } from './migrations.js';
 export { openApiPlugin } from './openapi.js';
-export {
-  currentRequestContext,
-  propagationHeaders,
-  type RequestContext,
-  requestIdFrom,
-  runWithRequestContext,
-  type TraceContext,
-  traceContextFrom,
-} from './request-context.js';
-export { requestLifecyclePlugin } from './request-lifecycle.js';
 export { type MigrateCommandOptions, type RunServiceOptions, runMigrations, runService } from './run.js';
-export { OPERATIONAL_ROUTE_CONFIG, securityPlugin } from './security.js';
+export { securityPlugin } from './security.js';
 export {
   type CreateServiceOptions,
   createService,

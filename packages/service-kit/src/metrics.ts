@@ -1,31 +1,15 @@
+import { METRICS_REGISTRY_PLUGIN, OPERATIONAL_ROUTE_CONFIG } from '@steadfast/http';
 import type { FastifyInstance } from 'fastify';
 import fastifyMetricsModule from 'fastify-metrics';
 import fp from 'fastify-plugin';
 import * as promClient from 'prom-client';
-import { OPERATIONAL_ROUTE_CONFIG } from './security.js';
-
-declare module 'fastify' {
-  interface FastifyInstance {
-    /** The service's Prometheus registry; packages and apps add their own metrics to it. */
-    metricsRegistry: promClient.Registry;
-  }
-}
-
-export interface MetricsOptions {
-  service: string;
-}
 
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
-/**
- * Request metrics and process metrics at /metrics. Each app gets its own registry, so two apps in one
- * process (tests, or a multi-app host) never collide on metric names.
- */
-export const metricsPlugin = fp<MetricsOptions>(
-  async (app: FastifyInstance, { service }) => {
-    const registry = new promClient.Registry();
-    registry.setDefaultLabels({ service });
-    app.decorate('metricsRegistry', registry);
+/** Request metrics and process metrics at /metrics, on the app's own registry (`app.metricsRegistry`). */
+export const metricsPlugin = fp(
+  async (app: FastifyInstance) => {
+    const registry = app.metricsRegistry;
 
     const requests = new promClient.Counter({
       name: 'http_requests_total',
@@ -68,5 +52,5 @@ export const metricsPlugin = fp<MetricsOptions>(
       },
     });
   },
-  { name: '@steadfast/service-kit/metrics', fastify: '5.x' },
+  { name: '@steadfast/service-kit/metrics', fastify: '5.x', dependencies: [METRICS_REGISTRY_PLUGIN] },
 );

@@ -1,8 +1,8 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import { ERROR_HANDLER_PLUGIN } from '@steadfast/http';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { ErrorEnvelopeSchema } from './envelope.js';
 
 export interface OpenApiOptions {
   title: string;
@@ -16,7 +16,6 @@ export interface OpenApiOptions {
  */
 export const openApiPlugin = fp<OpenApiOptions>(
   async (app: FastifyInstance, { title, version, description }) => {
-    app.addSchema(ErrorEnvelopeSchema);
     app.addHook('onRoute', (route) => {
       if (route.config?.bearerAuth) route.schema = { ...route.schema, security: [{ bearerAuth: [] }] };
       const response = route.schema?.response as Record<string, unknown> | undefined;
@@ -37,5 +36,6 @@ export const openApiPlugin = fp<OpenApiOptions>(
     });
     await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
   },
-  { name: '@steadfast/service-kit/openapi', fastify: '5.x' },
+  // The error handler registers the ErrorEnvelope schema these references name.
+  { name: '@steadfast/service-kit/openapi', fastify: '5.x', dependencies: [ERROR_HANDLER_PLUGIN] },
 );

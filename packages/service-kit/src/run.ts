@@ -1,20 +1,22 @@
-import type { Static, TObject } from '@sinclair/typebox';
+import type { Static } from '@sinclair/typebox';
+import { ConfigError, type ConfigSchema, loadConfig } from '@steadfast/http';
 import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
-import { type BaseConfig, ConfigError, loadConfig, shutdownDelayMs } from './config.js';
+import { type BaseConfig, shutdownDelayMs } from './config.js';
 import { openDatabase } from './db/database.js';
-import { type Migrations, migrateToLatest } from './db/migrate.js';
+import { migrateToLatest } from './db/migrate.js';
 import { loggerOptions } from './logger.js';
-import { withPackageMigrations } from './service.js';
+import { serviceMigrations } from './migrations.js';
+import type { ServiceDefinition } from './service.js';
 import { installGracefulShutdown } from './shutdown.js';
 
-export interface RunServiceOptions<S extends TObject> {
+export interface RunServiceOptions<S extends ConfigSchema> {
   name: string;
   configSchema: S;
   buildApp: (config: Static<S>) => Promise<FastifyInstance>;
 }
 
-function readConfig<S extends TObject>(name: string, schema: S): Static<S> & BaseConfig {
+function readConfig<S extends ConfigSchema>(name: string, schema: S): Static<S> & BaseConfig {
   try {
     return loadConfig(schema, process.env) as Static<S> & BaseConfig;
   } catch (error) {
@@ -28,7 +30,11 @@ function readConfig<S extends TObject>(name: string, schema: S): Static<S> & Bas
  * What a service's `server.ts` does: read the config (exit 1 listing every bad variable), build the app,
  * listen, and wire graceful shutdown. A startup failure is logged and exits 1.
  */
-export async function runService<S extends TObject>({ name, configSchema, buildApp }: RunServiceOptions<S>) {
+export async function runService<S extends ConfigSchema>({
+  name,
+  configSchema,
+  buildApp,
+}: RunServiceOptions<S>) {
   const started = performance.now();
   const config = readConfig(name, configSchema);
   const log = pino(loggerOptions({ service: name, level: config.LOG_LEVEL }));
@@ -54,18 +60,18 @@ export async function runService<S extends TObject>({ name, configSchema, buildA
   }
 }
 
-export interface MigrateCommandOptions<S extends TObject> {
-  name: string;
+export interface MigrateCommandOptions<S extends ConfigSchema> {
+  /** The same definition `createService` gets, so `db:migrate` applies the same set as startup. */
+  service: ServiceDefinition;
   configSchema: S;
-  migrations: Migrations;
 }
 
 /** The `db:migrate` script: applies pending migrations to the configured (or embedded) database and exits. */
-export async function runMigrations<S extends TObject>({
-  name,
+export async function runMigrations<S extends ConfigSchema>({
+  service,
   configSchema,
-  migrations,
 }: MigrateCommandOptions<S>) {
+  const { name } = service;
   const config = readConfig(name, configSchema);
   const log = pino(loggerOptions({ service: name, level: config.LOG_LEVEL }));
   let database: Awaited<ReturnType<typeof openDatabase>> | undefined;
@@ -81,7 +87,7 @@ export async function runMigrations<S extends TObject>({
       },
       log,
     );
-    const results = await migrateToLatest(database.db, withPackageMigrations(migrations));
+    const results = await migrateToLatest(database.db, serviceMigrations(service));
     log.info({ applied: results.map((r) => r.migrationName) }, `${results.length} migration(s) applied`);
     await database.close();
   } catch (error) {

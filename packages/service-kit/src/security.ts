@@ -1,6 +1,7 @@
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import { RateLimitedError } from '@steadfast/errors';
+import type {} from '@steadfast/http';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 
@@ -8,12 +9,6 @@ export interface SecurityOptions {
   rateLimitMax: number;
   rateLimitWindowMs: number;
 }
-
-/**
- * Route config for operational routes (health probes, metrics scrapes): exempt from rate limits and load
- * shedding, so a throttled client or a busy instance cannot make a healthy instance look dead.
- */
-export const OPERATIONAL_ROUTE_CONFIG = { rateLimit: false, quietLogs: true, operational: true } as const;
 
 export const securityPlugin = fp<SecurityOptions>(
   async (app: FastifyInstance, { rateLimitMax, rateLimitWindowMs }) => {
@@ -27,6 +22,10 @@ export const securityPlugin = fp<SecurityOptions>(
           imgSrc: ["'self'", 'data:', 'validator.swagger.io'],
         },
       },
+    });
+    // Before the rate limiter's own onRoute hook reads `config.rateLimit`: operational routes are never limited.
+    app.addHook('onRoute', (route) => {
+      if (route.config?.operational) route.config = { ...route.config, rateLimit: false };
     });
     await app.register(rateLimit, {
       global: true,

@@ -1,6 +1,10 @@
 import { Type } from '@sinclair/typebox';
+import { DEFAULT_MAX_DURATION_SECONDS } from '@steadfast/chaos';
+import { DEFAULT_CHECK_TIMEOUT_MS, DEFAULT_READINESS_CACHE_MS, healthOptionsFrom } from '@steadfast/health';
+import { ConfigError, loadConfig } from '@steadfast/http';
+import { DEFAULT_FLUSH_INTERVAL_MS } from '@steadfast/slo';
 import { describe, expect, it } from 'vitest';
-import { BaseConfigSchema, ConfigError, loadConfig, serviceConfigSchema } from '../src/config.js';
+import { BaseConfigSchema, serviceConfigSchema } from '../src/config.js';
 
 describe('loadConfig', () => {
   it('applies defaults and converts strings', () => {
@@ -87,5 +91,34 @@ describe('loadConfig cross-checks and secrets', () => {
     }
     expect(message).toContain('DATABASE_URL');
     expect(message).not.toContain('hunter2');
+  });
+});
+
+describe('the packages’ fragments', () => {
+  it('take their defaults from the packages’ own constants', () => {
+    const config = loadConfig(BaseConfigSchema, {});
+    expect(config.HEALTH_CACHE_MS).toBe(DEFAULT_READINESS_CACHE_MS);
+    expect(config.HEALTH_CHECK_TIMEOUT_MS).toBe(DEFAULT_CHECK_TIMEOUT_MS);
+    expect(config.SLI_FLUSH_INTERVAL_MS).toBe(DEFAULT_FLUSH_INTERVAL_MS);
+    expect(config.CHAOS_MAX_DURATION_S).toBe(DEFAULT_MAX_DURATION_SECONDS);
+  });
+
+  it('map to plugin options, with load shedding only when a limit is set', () => {
+    expect(healthOptionsFrom(loadConfig(BaseConfigSchema, {}))).toEqual({
+      cacheMs: 1000,
+      defaultTimeoutMs: 2000,
+    });
+    expect(
+      healthOptionsFrom(
+        loadConfig(BaseConfigSchema, { LOAD_SHED_MAX_RSS_BYTES: '1000', HEALTH_CACHE_MS: '0' }),
+      ),
+    ).toEqual({ cacheMs: 0, defaultTimeoutMs: 2000, loadShedding: { maxRssBytes: 1000 } });
+  });
+
+  it('keep their cross-variable checks when a service adds its own variables', () => {
+    const schema = serviceConfigSchema({ EXTRA: Type.String({ default: 'x' }) });
+    expect(() => loadConfig(schema, { CHAOS_ENABLED: 'true' })).toThrow(
+      /CHAOS_ADMIN_TOKEN: must be at least 16/,
+    );
   });
 });

@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
-import { type BaseConfig, BaseConfigSchema, loadConfig } from '../src/config.js';
+import { loadConfig } from '@steadfast/http';
+import { type BaseConfig, BaseConfigSchema } from '../src/config.js';
 
 export function testConfig(env: Record<string, string> = {}): BaseConfig {
   return loadConfig(BaseConfigSchema, { NODE_ENV: 'test', LOG_LEVEL: 'info', ...env });

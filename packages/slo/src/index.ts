@@ -16,6 +16,7 @@ export {
   DEFAULT_POLICY_THRESHOLDS,
 } from './budget-policy.js';
 export { burnRate, burnRateOf, timeToExhaustion } from './burn-rate.js';
+export { type SloConfig, sloConfig, sloOptionsFrom } from './config.js';
 export {
   DEFAULT_AVAILABILITY_OBJECTIVE,
   DEFAULT_LATENCY_OBJECTIVE,
@@ -38,7 +39,7 @@ export { errorBudgetRatio, objectiveFromPercent } from './objective.js';
 export { parseOpenSloDocuments } from './openslo-spec.js';
 export {
   DEFAULT_FLUSH_INTERVAL_MS,
-  type ShutdownHandlerHost,
+  MIN_FLUSH_INTERVAL_MS,
   SLI_FLUSH_HANDLER,
   type SloPluginOptions,
   sloPlugin,

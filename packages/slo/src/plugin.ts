@@ -1,8 +1,13 @@
-import { NotFoundError } from '@steadfast/errors';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { InvalidOptionError, integerAtLeast, NotFoundError } from '@steadfast/errors';
+import {
+  envelope,
+  LIFECYCLE_PLUGIN,
+  METRICS_REGISTRY_PLUGIN,
+  OPERATIONAL_ROUTE_CONFIG,
+} from '@steadfast/http';
+import type { FastifyInstance, onResponseHookHandler, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Kysely } from 'kysely';
-import { register as globalRegistry, type Registry } from 'prom-client';
 import { InvalidSloInputError } from './errors.js';
 import { type LiveSlis, liveSlis } from './live-slis.js';
 import type { LiveSloDefinition } from './live-slo.js';
@@ -10,29 +15,19 @@ import { sloMetricsFor } from './slo-metrics.js';
 import { SloListResponseSchema, type SloParams, SloParamsSchema, SloResponseSchema } from './slo-schema.js';
 
 export const DEFAULT_FLUSH_INTERVAL_MS = 10_000;
+/** Flushing more often than this only adds database load: the buckets are per minute. */
+export const MIN_FLUSH_INTERVAL_MS = 100;
 /** setTimeout's ceiling; a longer interval would fire at once. */
 const MAX_TIMER_MS = 2_147_483_647;
 export const SLI_FLUSH_HANDLER = 'SLI flush';
-
-/** What the plugin uses of the service's lifecycle (the service kit's `app.lifecycle` has this shape). */
-export interface ShutdownHandlerHost {
-  addShutdownHandler(name: string, run: () => Promise<void>, timeoutMs?: number): void;
-}
 
 export interface SloPluginOptions {
   slos: LiveSloDefinition[];
   /** Any Kysely handle on a database where `sloMigrations` ran. */
   // biome-ignore lint/suspicious/noExplicitAny: each app passes its own Kysely<AppDatabase>
   db: Kysely<any>;
-  /** Where the gauges go. Default: `app.metricsRegistry` when the service kit set one, else prom-client's global registry. */
-  registry?: Registry;
   /** How often counts are written to the database (ms); a crash loses at most this much. */
   flushIntervalMs?: number;
-  /**
-   * Runs the final flush as the `SLI flush` shutdown handler, before the pool closes. Default: `app.lifecycle`
-   * when the service kit is registered; otherwise the final flush runs in an onClose hook.
-   */
-  lifecycle?: ShutdownHandlerHost;
 }
 
 declare module 'fastify' {
@@ -40,14 +35,10 @@ declare module 'fastify' {
     /** The live SLIs: `status()` for the figures, `flush()` to write the counts now. */
     slo: LiveSlis;
   }
-  interface FastifyContextConfig {
-    /** Health, metrics and admin routes: not counted by the SLIs. */
-    operational?: boolean;
-  }
 }
 
 const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
-const SLO_ROUTE = { config: { operational: true } };
+const SLO_ROUTE = { config: OPERATIONAL_ROUTE_CONFIG };
 // Built apart from the route options: `summary` and `tags` are @fastify/swagger's additions to the schema.
 const LIST_SCHEMA = {
   summary: 'Status of every SLO of this service',
@@ -61,38 +52,27 @@ const ONE_SCHEMA = {
   response: { 200: SloResponseSchema },
 };
 
-const isShutdownHandlerHost = (value: unknown): value is ShutdownHandlerHost =>
-  typeof (value as Partial<ShutdownHandlerHost> | null)?.addShutdownHandler === 'function';
-
-function assertOptions(options: SloPluginOptions): void {
+function checkOptions(options: SloPluginOptions): number {
   if (typeof options.db?.selectFrom !== 'function') {
-    throw new InvalidSloInputError('db', options.db, 'a Kysely instance');
+    throw new InvalidOptionError('db', options.db, 'a Kysely instance');
   }
-  const interval = options.flushIntervalMs;
-  if (interval !== undefined && !(Number.isInteger(interval) && interval > 0 && interval <= MAX_TIMER_MS)) {
-    throw new InvalidSloInputError(
-      'flushIntervalMs',
-      interval,
-      `a whole number of ms between 1 and ${MAX_TIMER_MS}`,
-    );
-  }
-  if (options.lifecycle !== undefined && !isShutdownHandlerHost(options.lifecycle)) {
-    throw new InvalidSloInputError('lifecycle', options.lifecycle, 'an object with addShutdownHandler()');
-  }
+  const interval = integerAtLeast(
+    'flushIntervalMs',
+    options.flushIntervalMs ?? DEFAULT_FLUSH_INTERVAL_MS,
+    MIN_FLUSH_INTERVAL_MS,
+  );
+  if (interval > MAX_TIMER_MS)
+    throw new InvalidOptionError('flushIntervalMs', interval, `at most ${MAX_TIMER_MS} ms`);
+  return interval;
 }
 
-function meta(request: FastifyRequest, reply: FastifyReply) {
-  return { requestId: request.id, durationMs: Math.round(reply.elapsedTime * 100) / 100 };
-}
+/** Adds a hook to a route's own hooks, whatever form (none, one, a list) they were given in. */
+const withHook = (hooks: RouteOptions['onResponse'], hook: onResponseHookHandler) =>
+  hooks === undefined ? [hook] : [...(Array.isArray(hooks) ? hooks : [hooks]), hook];
 
 async function sloPluginImpl(app: FastifyInstance, options: SloPluginOptions): Promise<void> {
-  assertOptions(options);
+  const flushIntervalMs = checkOptions(options);
   const slis = liveSlis({ slos: options.slos, db: options.db });
-  const flushIntervalMs = options.flushIntervalMs ?? DEFAULT_FLUSH_INTERVAL_MS;
-  const decorated = app as unknown as { lifecycle?: unknown; metricsRegistry?: Registry };
-  const lifecycle =
-    options.lifecycle ?? (isShutdownHandlerHost(decorated.lifecycle) ? decorated.lifecycle : undefined);
-  const registry = options.registry ?? decorated.metricsRegistry ?? globalRegistry;
 
   app.decorate('slo', slis);
 
@@ -113,17 +93,19 @@ async function sloPluginImpl(app: FastifyInstance, options: SloPluginOptions): P
     });
   });
 
-  app.addHook('onResponse', (request, reply, done) => {
-    // Unmatched URLs (the not-found handler) are scanners and typos, not the service's requests.
-    if (!request.is404 && request.routeOptions.config?.operational !== true) {
-      slis.record({
-        method: request.method,
-        route: request.routeOptions.url,
-        statusCode: reply.statusCode,
-        durationMs: reply.elapsedTime,
-      });
-    }
+  const recordSli: onResponseHookHandler = (request, reply, done) => {
+    slis.record({
+      method: request.method,
+      route: request.routeOptions.url,
+      statusCode: reply.statusCode,
+      durationMs: reply.elapsedTime,
+    });
     done();
+  };
+  // Decided once per route: operational routes are not counted, and neither are unmatched URLs (scanners and
+  // typos reach the not-found handler, which has no route hooks). Routes registered before this plugin are not seen.
+  app.addHook('onRoute', (route) => {
+    if (!route.config?.operational) route.onResponse = withHook(route.onResponse, recordSli);
   });
 
   // Scheduled after each flush ends, so a slow database never has two flushes in flight.
@@ -160,12 +142,11 @@ async function sloPluginImpl(app: FastifyInstance, options: SloPluginOptions): P
   app.addHook('onClose', async () => {
     closing = true;
     clearTimeout(timer);
-    // With a lifecycle the handler runs later, after every onClose hook and before the pool closes.
-    if (lifecycle === undefined) await finalFlush().catch(() => undefined);
   });
-  lifecycle?.addShutdownHandler(SLI_FLUSH_HANDLER, finalFlush);
+  // After every onClose hook (the server has drained) and before the pool closes.
+  app.lifecycle.addShutdownHandler(SLI_FLUSH_HANDLER, finalFlush);
 
-  const metrics = sloMetricsFor(registry);
+  const metrics = sloMetricsFor(app.metricsRegistry);
   const source = () =>
     slis.status().catch((err: unknown) => {
       app.log.warn({ err }, 'SLO status unavailable for the metrics scrape');
@@ -182,9 +163,9 @@ async function sloPluginImpl(app: FastifyInstance, options: SloPluginOptions): P
       ...SLO_ROUTE,
       schema: LIST_SCHEMA,
     },
-    async (request, reply) => {
+    async (_request, reply) => {
       const data = await slis.status();
-      return { data, meta: { ...meta(request, reply), count: data.length } };
+      return envelope(reply, data, { count: data.length });
     },
   );
 
@@ -198,7 +179,7 @@ async function sloPluginImpl(app: FastifyInstance, options: SloPluginOptions): P
       const { name } = request.params;
       const [data] = slis.slos.some((slo) => slo.name === name) ? await slis.status([name]) : [];
       if (data === undefined) throw new NotFoundError(`SLO ${name} does not exist`);
-      return { data, meta: meta(request, reply) };
+      return envelope(reply, data);
     },
   );
 }
@@ -210,5 +191,6 @@ async function sloPluginImpl(app: FastifyInstance, options: SloPluginOptions): P
 export const sloPlugin = fp(sloPluginImpl, {
   name: '@steadfast/slo',
   fastify: '5.x',
+  dependencies: [LIFECYCLE_PLUGIN, METRICS_REGISTRY_PLUGIN],
 });
 export default sloPlugin;

@@ -1,4 +1,5 @@
-import { type Static, type TLiteral, type TNumber, type TSchema, Type } from '@sinclair/typebox';
+import { type Static, type TLiteral, type TNumber, Type } from '@sinclair/typebox';
+import { DataEnvelope, ListEnvelope } from '@steadfast/http';
 import { BURN_RATE_WINDOWS, type BurnRateWindow } from './alert-windows.js';
 
 const literals = <T extends string>(values: readonly T[]) =>
@@ -43,14 +44,7 @@ export const SloStatusSchema = Type.Object({
   policy: literals(['normal', 'cautious', 'slow', 'freeze']),
 });
 
-const MetaSchema = Type.Object({ requestId: Type.String(), durationMs: Type.Number() });
-
-const envelope = <T extends TSchema>(data: T, meta: TSchema = MetaSchema) => Type.Object({ data, meta });
-
-export const SloListResponseSchema = envelope(
-  Type.Array(SloStatusSchema),
-  Type.Object({ ...MetaSchema.properties, count: Type.Integer() }),
-);
-export const SloResponseSchema = envelope(SloStatusSchema);
+export const SloListResponseSchema = ListEnvelope(SloStatusSchema);
+export const SloResponseSchema = DataEnvelope(SloStatusSchema);
 export const SloParamsSchema = Type.Object({ name: Type.String({ minLength: 1 }) });
 export type SloParams = Static<typeof SloParamsSchema>;

@@ -1,12 +1,11 @@
+import { lifecyclePlugin, metricsRegistryPlugin } from '@steadfast/http';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
-import { Registry } from 'prom-client';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   BURN_RATE_WINDOWS,
   defaultServiceSlos,
   type LiveSloDefinition,
-  type ShutdownHandlerHost,
   type SloPluginOptions,
   sloPlugin,
 } from '../src/index.js';
@@ -46,11 +45,19 @@ afterEach(async () => {
   for (const app of apps.splice(0)) await app.close();
 });
 
-async function build(options: Partial<SloPluginOptions> = {}, decorate?: (app: FastifyInstance) => void) {
+/** A bare Fastify app with what the plugin depends on: the lifecycle and a metrics registry. */
+async function bareApp() {
   const app = Fastify();
   apps.push(app);
+  await app.register(lifecyclePlugin);
+  await app.register(metricsRegistryPlugin);
+  return app;
+}
+
+async function build(options: Partial<SloPluginOptions> = {}, decorate?: (app: FastifyInstance) => void) {
+  const app = await bareApp();
   decorate?.(app);
-  await app.register(sloPlugin, { slos: SLOS, db: database.db, registry: new Registry(), ...options });
+  await app.register(sloPlugin, { slos: SLOS, db: database.db, ...options });
   app.get('/ok', async () => ({ ok: true }));
   app.get('/fail', async (_request, reply) => reply.code(503).send({ error: 'unavailable' }));
   app.get('/boom', async () => {
@@ -138,18 +145,25 @@ describe('the SLI plugin', () => {
     expect((await events(second)).avail).toEqual({ good: 2, total: 3 });
   });
 
-  it('leaves the final flush to app.lifecycle when there is one', async () => {
-    const handlers: Array<{ name: string; run: () => Promise<void> }> = [];
-    const lifecycle: ShutdownHandlerHost = {
-      addShutdownHandler: (name, run) => handlers.push({ name, run }),
-    };
-    const app = await build({}, (instance) => instance.decorate('lifecycle', lifecycle));
+  it('runs the final flush as a shutdown handler, after every onClose hook', async () => {
+    let storedDuringClose: unknown;
+    const app = await build({}, (instance) =>
+      instance.addHook('onClose', async () => {
+        storedDuringClose = await database.stored();
+      }),
+    );
     await traffic(app, ['/ok']);
     await app.close();
-    expect(await database.stored()).toEqual({});
-    expect(handlers.map((h) => h.name)).toEqual(['SLI flush']);
-    await handlers[0]?.run();
+    expect(storedDuringClose).toEqual({});
     expect(await database.stored()).toMatchObject({ avail: { good: 1, total: 1 } });
+  });
+
+  it('refuses to register without the lifecycle and the metrics registry it uses', async () => {
+    const app = Fastify();
+    apps.push(app);
+    await expect(app.register(sloPlugin, { slos: SLOS, db: database.db }).ready()).rejects.toThrow(
+      /dependency '@steadfast\/http\/lifecycle' of plugin '@steadfast\/slo' is not registered/,
+    );
   });
 });
 
@@ -211,9 +225,10 @@ describe('GET /v1/slo', () => {
 
 describe('the gauges', () => {
   it('read the same figures at scrape time, per app registry', async () => {
-    const [registry, other] = [new Registry(), new Registry()];
-    const app = await build({ registry });
-    await build({ registry: other, slos: [{ name: 'elsewhere', kind: 'availability', objective: 0.99 }] });
+    const app = await build();
+    const registry = app.metricsRegistry;
+    const other = (await build({ slos: [{ name: 'elsewhere', kind: 'availability', objective: 0.99 }] }))
+      .metricsRegistry;
     await traffic(app, ['/ok', '/ok', '/ok', '/fail']);
     const text = await registry.metrics();
     expect(text).toContain('slo_sli_ratio{slo="avail"} 0.75');
@@ -230,8 +245,8 @@ describe('the gauges', () => {
   it('leave the SLO series out, without failing the scrape, while the database is down', async () => {
     const db = unreachableDb();
     try {
-      const registry = new Registry();
-      const app = await build({ db, registry });
+      const app = await build({ db });
+      const registry = app.metricsRegistry;
       await traffic(app, ['/ok']);
       const text = await registry.metrics();
       expect(text).toContain('# TYPE slo_sli_ratio gauge');
@@ -245,28 +260,33 @@ describe('the gauges', () => {
 
 describe('options', () => {
   const rejects = async (options: Partial<SloPluginOptions>, message: RegExp) => {
-    const app = Fastify();
-    apps.push(app);
+    const app = await bareApp();
     app.get('/ok', async () => ({ ok: true }));
     await expect(
-      app.register(sloPlugin, { slos: SLOS, db: database.db, registry: new Registry(), ...options }).ready(),
+      app.register(sloPlugin, { slos: SLOS, db: database.db, ...options }).ready(),
     ).rejects.toThrow(message);
   };
 
   it('throw at registration, naming the option and the value', async () => {
-    await rejects({ flushIntervalMs: 0 }, /^flushIntervalMs must be a whole number of ms .*; got 0$/);
-    await rejects({ flushIntervalMs: 1.5 }, /^flushIntervalMs .*; got 1\.5$/);
+    await rejects(
+      { flushIntervalMs: 0 },
+      /^Invalid option flushIntervalMs: 0 \(expected an integer >= 100\)$/,
+    );
+    await rejects(
+      { flushIntervalMs: 1.5 },
+      /^Invalid option flushIntervalMs: 1\.5 \(expected an integer >= 100\)$/,
+    );
+    await rejects(
+      { flushIntervalMs: 2 ** 31 },
+      /^Invalid option flushIntervalMs: 2147483648 \(expected at most 2147483647 ms\)$/,
+    );
     await rejects(
       { db: undefined as unknown as Kysely<unknown> },
-      /^db must be a Kysely instance; got undefined$/,
+      /^Invalid option db: undefined \(expected a Kysely instance\)$/,
     );
     await rejects(
       { slos: [{ ...SLOS[0]!, objective: 99.9 }] },
       /^slos\[0\]\.objective must be a ratio .*; got 99\.9$/,
-    );
-    await rejects(
-      { lifecycle: {} as ShutdownHandlerHost },
-      /^lifecycle must be an object with addShutdownHandler\(\); got \{\}$/,
     );
   });
 
@@ -280,11 +300,9 @@ describe('options', () => {
 
 describe('the README example', () => {
   it('registers the default SLOs and one with a route threshold', async () => {
-    const app = Fastify();
-    apps.push(app);
+    const app = await bareApp();
     await app.register(sloPlugin, {
       db: database.db,
-      registry: new Registry(),
       slos: [
         ...defaultServiceSlos('users-api'),
         {

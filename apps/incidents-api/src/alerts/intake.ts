@@ -1,4 +1,4 @@
-import { isUniqueViolation } from '@steadfast/service-kit';
+import { isUniqueViolation } from '@steadfast/http';
 import type { Kysely } from 'kysely';
 import type { Database, IncidentRow, IncidentStatus, Severity } from '../db/schema.js';
 import type { Effects, Publish } from '../incidents/effects.js';

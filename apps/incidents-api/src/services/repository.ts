@@ -1,5 +1,6 @@
 import { ConflictError, NotFoundError } from '@steadfast/errors';
-import { isUniqueViolation, type PageRequest, pageNewestFirst } from '@steadfast/service-kit';
+import { isUniqueViolation } from '@steadfast/http';
+import { type PageRequest, pageNewestFirst } from '@steadfast/service-kit';
 import { type Kysely, sql } from 'kysely';
 import type { Database, ServiceRow } from '../db/schema.js';
 

@@ -1,9 +1,17 @@
 import { type EmbeddedPostgresHandle, startEmbeddedPostgres } from '@steadfast/embedded-pg';
+import { LIFECYCLE_PLUGIN } from '@steadfast/http';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { type Migrations, migrateToLatest } from './migrate.js';
+
+export const DEFAULT_DATA_DIR = '.data';
+export const DEFAULT_POOL_MAX = 10;
+export const DEFAULT_CONNECT_TIMEOUT_MS = 2000;
+export const DEFAULT_STATEMENT_TIMEOUT_MS = 5000;
+/** How long the embedded server may take to stop after the pool has closed. */
+const EMBEDDED_STOP_TIMEOUT_MS = 10_000;
 
 export interface DatabaseOptions {
   /** Names the embedded database and the connections (`application_name`). */
@@ -28,8 +36,15 @@ export interface Database {
   close(): Promise<void>;
 }
 
-// int8 (count(*), bigserial) arrives as a string by default; these services never exceed 2^53.
-pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number.parseInt(value, 10));
+// int8 (count(*), bigserial) arrives as a string by default; these services never exceed 2^53. Set on this pool's
+// connections only: changing pg's process-wide parsers would change every other pool in the process.
+const parseInt8 = (value: string) => Number.parseInt(value, 10);
+const TYPES = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === pg.types.builtins.INT8
+      ? parseInt8
+      : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+};
 
 export async function openDatabase(options: DatabaseOptions, log: FastifyBaseLogger): Promise<Database> {
   let embedded: EmbeddedPostgresHandle | undefined;
@@ -53,6 +68,7 @@ export async function openDatabase(options: DatabaseOptions, log: FastifyBaseLog
     connectionTimeoutMillis: options.connectTimeoutMs,
     statement_timeout: options.statementTimeoutMs,
     application_name: options.service,
+    types: TYPES,
   });
   // An idle client losing its server emits on the pool; unhandled, that would crash the process.
   pool.on('error', (error) => log.warn({ err: error }, 'idle database connection lost'));
@@ -110,8 +126,14 @@ export const databasePlugin = fp<DatabasePluginOptions>(
     app.decorate('db', database.db);
     // Handlers run last-registered first: the pool closes, then the server it talks to stops.
     const { embedded } = database;
-    if (embedded) lifecycle.addShutdownHandler('embedded PostgreSQL stop', () => embedded.stop(), 10_000);
+    if (embedded) {
+      lifecycle.addShutdownHandler(
+        'embedded PostgreSQL stop',
+        () => embedded.stop(),
+        EMBEDDED_STOP_TIMEOUT_MS,
+      );
+    }
     lifecycle.addShutdownHandler('database pool close', () => database.db.destroy());
   },
-  { name: '@steadfast/service-kit/database', fastify: '5.x' },
+  { name: '@steadfast/service-kit/database', fastify: '5.x', dependencies: [LIFECYCLE_PLUGIN] },
 );

@@ -1,13 +1,13 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { AppError } from '@steadfast/errors';
-import { DataEnvelope, envelope, ListEnvelope, type ServiceApp } from '@steadfast/service-kit';
+import { DataEnvelope, envelope, ListEnvelope, PageQuery, UuidParams } from '@steadfast/http';
+import type { ServiceApp } from '@steadfast/service-kit';
 import type { FastifyReply } from 'fastify';
 import { requestHash } from '../../incidents/idempotency.js';
 import { SEVERITIES, STATUSES } from '../../incidents/lifecycle.js';
 import { renderPostmortem } from '../../incidents/postmortem.js';
 import type { Incident } from '../../incidents/queries.js';
 import type { IncidentRepository } from '../../incidents/repository.js';
-import { PageQueryProperties, UuidParams } from './common.js';
 
 const Severity = Type.Union(
   SEVERITIES.map((s) => Type.Literal(s)),
@@ -97,16 +97,12 @@ export const NoteSchema = Type.Object(
   { additionalProperties: false },
 );
 
-const ListIncidentsQuery = Type.Object(
-  {
-    ...PageQueryProperties,
-    status: Type.Optional(Status),
-    severity: Type.Optional(Severity),
-    serviceId: Type.Optional(Type.String({ format: 'uuid' })),
-  },
-  { additionalProperties: false },
-);
-const ActiveQuery = Type.Object(PageQueryProperties, { additionalProperties: false });
+const ListIncidentsQuery = PageQuery({
+  status: Type.Optional(Status),
+  severity: Type.Optional(Severity),
+  serviceId: Type.Optional(Type.String({ format: 'uuid' })),
+});
+const ActiveQuery = PageQuery();
 const CreateHeaders = Type.Object({
   'idempotency-key': Type.Optional(
     Type.String({

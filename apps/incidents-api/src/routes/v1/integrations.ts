@@ -1,7 +1,8 @@
 import { Type } from '@sinclair/typebox';
 import { bearerGuard } from '@steadfast/auth';
 import { AppError, isAppError } from '@steadfast/errors';
-import { DataEnvelope, envelope, type ServiceApp } from '@steadfast/service-kit';
+import { DataEnvelope, envelope } from '@steadfast/http';
+import type { ServiceApp } from '@steadfast/service-kit';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AlertIntake } from '../../alerts/intake.js';
 import { AlertmanagerPayloadSchema } from '../../alerts/payload.js';

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
-import { DataEnvelope, envelope, ListEnvelope, type ServiceApp } from '@steadfast/service-kit';
+import { DataEnvelope, envelope, ListEnvelope, PageQuery, UuidParams } from '@steadfast/http';
+import type { ServiceApp } from '@steadfast/service-kit';
 import type { ServiceRepository } from '../../services/repository.js';
-import { ListQuery, UuidParams } from './common.js';
 
 export const ServiceSchema = Type.Object(
   {
@@ -84,7 +84,7 @@ export async function servicesRoutes(app: ServiceApp, { services }: ServicesRout
       schema: {
         tags,
         summary: 'List services, newest first',
-        querystring: ListQuery,
+        querystring: PageQuery(),
         response: { 200: ListEnvelope(Type.Ref(ServiceSchema)) },
       },
     },

@@ -1,5 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { DataEnvelope, envelope, ListEnvelope, type ServiceApp } from '@steadfast/service-kit';
+import { DataEnvelope, envelope, ListEnvelope, PageQuery, UuidParams } from '@steadfast/http';
+import type { ServiceApp } from '@steadfast/service-kit';
 import type { UserRepository } from '../../users/repository.js';
 
 export const UserSchema = Type.Object(
@@ -37,16 +38,8 @@ export const CallStateSchema = Type.Object(
   },
   { additionalProperties: false, minProperties: 1 },
 );
-const UserParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
-const ListQuery = Type.Object(
-  {
-    limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
-    cursor: Type.Optional(
-      Type.String({ minLength: 1, maxLength: 200, description: 'meta.nextCursor of the previous page' }),
-    ),
-  },
-  { additionalProperties: false },
-);
+const UserParams = UuidParams;
+const ListQuery = PageQuery();
 
 export type CreateUser = Static<typeof CreateUserSchema>;
 

@@ -1,12 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import {
-  currentRequestContext,
-  propagationHeaders,
-  requestIdFrom,
-  runWithRequestContext,
-  traceContextFrom,
-} from '../src/request-context.js';
+import { requestIdFrom, traceContextFrom } from '../src/request-context.js';
 
 const raw = (headers: Record<string, string>) => ({ headers }) as unknown as IncomingMessage;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -56,18 +50,5 @@ describe('W3C trace context', () => {
     expect(trace.traceId).not.toBe(traceId);
     expect(trace.parentSpanId).toBeUndefined();
     expect(trace.flags).toBe('01');
-  });
-
-  it('propagates the current request as the parent of outgoing calls', () => {
-    expect(propagationHeaders()).toEqual({});
-    const trace = traceContextFrom(`00-${traceId}-${parent}-01`);
-    runWithRequestContext({ requestId: 'req-1', trace }, () => {
-      expect(currentRequestContext()?.requestId).toBe('req-1');
-      expect(propagationHeaders()).toEqual({
-        traceparent: `00-${traceId}-${trace.spanId}-01`,
-        'x-request-id': 'req-1',
-      });
-    });
-    expect(currentRequestContext()).toBeUndefined();
   });
 });

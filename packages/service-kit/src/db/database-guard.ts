@@ -1,6 +1,14 @@
 import { DependencyError } from '@steadfast/errors';
+import { toAppError } from '@steadfast/http';
 import { circuitBreaker, isCircuitOpenError, type Policy, timeout, wrap } from '@steadfast/resilience';
-import { toAppError } from '../error-handler.js';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+
+export const DEFAULT_QUERY_TIMEOUT_MS = 3000;
+export const DEFAULT_BREAKER_FAILURES = 5;
+export const DEFAULT_BREAKER_OPEN_MS = 30_000;
+const BREAKER_WINDOW_MS = 60_000;
+export const DATABASE_POLICY = 'database';
 
 export interface DatabasePolicyOptions {
   /** A database call slower than this fails with 504 and counts against the breaker. */
@@ -20,7 +28,7 @@ export function databasePolicy(options: DatabasePolicyOptions) {
   return wrap(
     circuitBreaker({
       failureThreshold: options.breakerFailures,
-      failureWindow: 60_000,
+      failureWindow: BREAKER_WINDOW_MS,
       openDuration: options.breakerOpenMs,
       isFailure: (error) => toAppError(error).statusCode >= 500,
     }),
@@ -33,8 +41,8 @@ type AsyncMethods<T> = {
 };
 
 /**
- * Runs every method of a repository through the policy. An open breaker is reported the way a lost database is
- * (503 DEPENDENCY_UNAVAILABLE, with the seconds until the next probe as `retryAfter`), so clients see one code
+ * Runs every method of a service object through the policy. An open breaker is reported the way a lost database
+ * is (503 DEPENDENCY_UNAVAILABLE, with the seconds until the next probe as `retryAfter`), so clients see one code
  * for one outage whether or not the call was attempted.
  */
 export function guardRepository<T extends object>(
@@ -66,3 +74,27 @@ export function guardRepository<T extends object>(
   }
   return guarded as AsyncMethods<T>;
 }
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Runs every method of a service object through the `database` policy (breaker + timeout, chaos inside). */
+    guardDatabase<T extends object>(repository: T): AsyncMethods<T>;
+  }
+}
+
+/**
+ * `app.guardDatabase`: the `database` policy registered with the resilience plugin, with chaos's dependency faults
+ * (when chaos is on) injected inside it, so the breaker sees an injected outage as it would a real one.
+ */
+export const databaseGuardPlugin = fp(
+  async (app: FastifyInstance) => {
+    const policy = app.resilience.get(DATABASE_POLICY);
+    const { chaos } = app;
+    const beforeCall =
+      chaos && ((signal: AbortSignal) => chaos.beforeDependencyCall(DATABASE_POLICY, signal));
+    app.decorate('guardDatabase', <T extends object>(repository: T) =>
+      guardRepository(policy, repository, beforeCall),
+    );
+  },
+  { name: '@steadfast/service-kit/database-guard', fastify: '5.x', dependencies: ['@steadfast/resilience'] },
+);

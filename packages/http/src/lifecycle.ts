@@ -23,13 +23,12 @@ const round = (ms: number) => Math.round(ms * 10) / 10;
 /**
  * The service's life from first step to last: startup steps (config, database, migrations, warm-up hooks) and
  * shutdown (readiness off, then handlers such as closing the pool, each with its own timeout). The health
- * plugin reads it; `installGracefulShutdown` drives it. One object, so there is one shutdown mechanism.
+ * plugin reads it; the service kit's graceful shutdown drives it. One object, so there is one shutdown mechanism.
  */
 export class Lifecycle {
   readonly #steps = new Map<string, StartupStep>();
   readonly #warmups: Array<{ name: string; run: () => Promise<void> | void }> = [];
   readonly #handlers: ShutdownHandler[] = [];
-  readonly #shutdownListeners: Array<(reason: string) => void> = [];
   readonly #createdAt = performance.now();
   #completedAt: number | undefined;
   #shutdownReason: string | undefined;
@@ -97,15 +96,10 @@ export class Lifecycle {
     return this.#shutdownReason !== undefined;
   }
 
-  onShutdownStart(listener: (reason: string) => void): void {
-    this.#shutdownListeners.push(listener);
-  }
-
   /** Readiness fails from here on; in-flight and new requests are still served until the server closes. */
   beginShutdown(reason: string): void {
     if (this.#shutdownReason !== undefined) return;
     this.#shutdownReason = reason;
-    for (const listener of this.#shutdownListeners) listener(reason);
   }
 
   /**
@@ -149,9 +143,12 @@ declare module 'fastify' {
   }
 }
 
+export const LIFECYCLE_PLUGIN = '@steadfast/http/lifecycle';
+
 /**
  * Registered first, so its onClose hook runs last: after the server has stopped and drained and every other
- * plugin's onClose hook has run.
+ * plugin's onClose hook has run. Plugins that add shutdown handlers or read the startup state declare it in their
+ * `dependencies`.
  */
 export const lifecyclePlugin = fp(
   async (app: FastifyInstance) => {
@@ -162,7 +159,9 @@ export const lifecyclePlugin = fp(
       void lifecycle.runWarmups();
       done();
     });
+    // A close that no signal started (tests, an embedding host) still fails readiness first.
+    app.addHook('preClose', async () => lifecycle.beginShutdown('app closing'));
     app.addHook('onClose', () => lifecycle.runShutdownHandlers());
   },
-  { name: '@steadfast/service-kit/lifecycle', fastify: '5.x' },
+  { name: LIFECYCLE_PLUGIN, fastify: '5.x' },
 );

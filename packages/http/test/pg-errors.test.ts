@@ -1,7 +1,7 @@
 import { createTestDatabase, type TestDatabase } from '@steadfast/embedded-pg';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { fromDatabaseError, isDatabaseConnectionError, isUniqueViolation } from '../src/db/pg-errors.js';
+import { fromDatabaseError, isDatabaseConnectionError, isUniqueViolation } from '../src/pg-errors.js';
 
 let database: TestDatabase;
 let client: pg.Client;

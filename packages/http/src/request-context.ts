@@ -1,6 +1,7 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
 
 /** W3C trace context of the current request: the caller's trace, or a new one. */
 export interface TraceContext {
@@ -12,25 +13,10 @@ export interface TraceContext {
   flags: string;
 }
 
-export interface RequestContext {
-  requestId: string;
-  trace: TraceContext;
-}
-
-const storage = new AsyncLocalStorage<RequestContext>();
-
-/** The context of the request being served, or undefined outside of a request. */
-export function currentRequestContext(): RequestContext | undefined {
-  return storage.getStore();
-}
-
-export function runWithRequestContext<T>(context: RequestContext, fn: () => T): T {
-  return storage.run(context, fn);
-}
-
 // Accept caller ids that are safe to log and echo; anything else is replaced rather than trusted.
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
+/** The server's `genReqId`: the caller's `X-Request-ID` when it is safe to echo, otherwise a new UUID. */
 export function requestIdFrom(raw: IncomingMessage): string {
   const header = raw.headers['x-request-id'];
   return typeof header === 'string' && REQUEST_ID.test(header) ? header : randomUUID();
@@ -71,7 +57,7 @@ const TRACE = Symbol('steadfast.trace');
 
 /**
  * The trace context of an incoming request, parsed once: the request logger is created with its trace id (before
- * any hook runs) and the request lifecycle reads the same object.
+ * any hook runs) and the request context plugin reads the same object.
  */
 export function traceOf(raw: IncomingMessage): TraceContext {
   const carrier = raw as IncomingMessage & { [TRACE]?: TraceContext };
@@ -79,12 +65,29 @@ export function traceOf(raw: IncomingMessage): TraceContext {
   return carrier[TRACE];
 }
 
-/** The headers an outgoing call carries so the next service joins the trace as a child of this request. */
-export function propagationHeaders(context = currentRequestContext()): Record<string, string> {
-  if (!context) return {};
-  const { trace } = context;
-  return {
-    traceparent: `00-${trace.traceId}-${trace.spanId}-${trace.flags}`,
-    'x-request-id': context.requestId,
-  };
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The request's W3C trace context; its trace id is in every log line, error body and `x-trace-id`. */
+    trace: TraceContext;
+  }
 }
+
+export const REQUEST_CONTEXT_PLUGIN = '@steadfast/http/request-context';
+
+/**
+ * Binds the trace context to each request and echoes both ids (`x-request-id`, `x-trace-id`). The id itself
+ * comes from the server's `genReqId` (`requestIdFrom`), so it exists before any hook runs.
+ */
+export const requestContextPlugin = fp(
+  async (app: FastifyInstance) => {
+    app.decorateRequest('trace', undefined as unknown as TraceContext);
+    app.addHook('onRequest', (request, reply, done) => {
+      const trace = traceOf(request.raw);
+      request.trace = trace;
+      reply.header('x-request-id', request.id);
+      reply.header('x-trace-id', trace.traceId);
+      done();
+    });
+  },
+  { name: REQUEST_CONTEXT_PLUGIN, fastify: '5.x' },
+);

@@ -1,0 +1,61 @@
+import { type Static, type TObject, Type } from '@sinclair/typebox';
+import { MIN_TOKEN_LENGTH } from '@steadfast/auth';
+import { configFragment, describeValue } from '@steadfast/http';
+import {
+  type ChaosPluginOptions,
+  DEFAULT_MAX_ACTIVE_FAULTS,
+  DEFAULT_MAX_DURATION_SECONDS,
+} from './plugin.js';
+
+/** The chaos plugin's environment variables: off unless CHAOS_ENABLED, and then only with a strong token. */
+export const chaosConfig = configFragment(
+  {
+    CHAOS_ENABLED: Type.Boolean({
+      default: false,
+      description: 'Allow fault injection through /admin/chaos',
+    }),
+    CHAOS_ADMIN_TOKEN: Type.Optional(
+      Type.String({
+        description: `Bearer token for /admin/chaos; at least ${MIN_TOKEN_LENGTH} characters, required when chaos is enabled`,
+      }),
+    ),
+    CHAOS_MAX_DURATION_S: Type.Integer({
+      minimum: 1,
+      default: DEFAULT_MAX_DURATION_SECONDS,
+      description: 'Longest a fault may live',
+    }),
+    CHAOS_MAX_ACTIVE_FAULTS: Type.Integer({
+      minimum: 1,
+      default: DEFAULT_MAX_ACTIVE_FAULTS,
+      description: 'Cap on active faults',
+    }),
+    CHAOS_HEADER_TARGETING: Type.Boolean({
+      default: false,
+      description: 'Allow faults that target x-chaos-fault requests',
+    }),
+  },
+  [
+    (config) =>
+      config.CHAOS_ENABLED && (config.CHAOS_ADMIN_TOKEN?.length ?? 0) < MIN_TOKEN_LENGTH
+        ? `CHAOS_ADMIN_TOKEN: must be at least ${MIN_TOKEN_LENGTH} characters when CHAOS_ENABLED=true (${describeValue('CHAOS_ADMIN_TOKEN', config.CHAOS_ADMIN_TOKEN)})`
+        : undefined,
+  ],
+);
+
+export type ChaosConfig = Static<TObject<typeof chaosConfig.properties>>;
+
+/** The plugin options these variables set (the database, metrics and stop condition come from the service). */
+export function chaosOptionsFrom(
+  config: ChaosConfig,
+): Pick<
+  ChaosPluginOptions,
+  'enabled' | 'adminToken' | 'maxDurationSeconds' | 'maxActiveFaults' | 'headerTargeting'
+> {
+  return {
+    enabled: config.CHAOS_ENABLED,
+    adminToken: config.CHAOS_ADMIN_TOKEN ?? '',
+    maxDurationSeconds: config.CHAOS_MAX_DURATION_S,
+    maxActiveFaults: config.CHAOS_MAX_ACTIVE_FAULTS,
+    headerTargeting: config.CHAOS_HEADER_TARGETING,
+  };
+}

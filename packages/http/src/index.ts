@@ -1,0 +1,44 @@
+export { toAppError } from './classify.js';
+export {
+  type ConfigCheck,
+  ConfigError,
+  type ConfigFragment,
+  type ConfigSchema,
+  configFragment,
+  configSchema,
+  describeValue,
+  loadConfig,
+} from './config.js';
+export {
+  DataEnvelope,
+  ErrorEnvelopeSchema,
+  envelope,
+  ListEnvelope,
+  MetaSchema,
+  type PageMeta,
+} from './envelope.js';
+export { ERROR_HANDLER_PLUGIN, errorEnvelope, errorHandlerPlugin } from './error-handler.js';
+export {
+  DEFAULT_SHUTDOWN_HANDLER_TIMEOUT_MS,
+  LIFECYCLE_PLUGIN,
+  Lifecycle,
+  lifecyclePlugin,
+  type StartupStep,
+  type StepState,
+} from './lifecycle.js';
+export {
+  METRICS_REGISTRY_PLUGIN,
+  type MetricsRegistryOptions,
+  metricsRegistryPlugin,
+} from './metrics-registry.js';
+export { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, PageQuery, PageQueryProperties, UuidParams } from './paging.js';
+export { fromDatabaseError, isDatabaseConnectionError, isUniqueViolation } from './pg-errors.js';
+export {
+  REQUEST_CONTEXT_PLUGIN,
+  requestContextPlugin,
+  requestIdFrom,
+  type TraceContext,
+  traceContextFrom,
+  traceOf,
+} from './request-context.js';
+export { OPERATIONAL_ROUTE_CONFIG } from './route-config.js';

@@ -1,0 +1,21 @@
+/**
+ * The per-route settings every Steadfast package reads, declared once. Each package reads them in an `onRoute`
+ * hook when the route is registered, never per request.
+ */
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /**
+     * Health probes, metrics scrapes, SLO status and admin APIs: the routes operators and orchestrators depend on.
+     * They are exempt from rate limits and load shedding, never targeted by chaos faults, and not counted by the
+     * SLIs, so a throttled client, a busy instance or an experiment cannot make a healthy instance look dead.
+     */
+    operational?: boolean;
+    /** Log this route's requests at debug rather than info (probes and scrapes arrive every few seconds). */
+    quietLogs?: boolean;
+    /** The route needs `Authorization: Bearer <token>`; OpenAPI documents it under the bearerAuth scheme. */
+    bearerAuth?: boolean;
+  }
+}
+
+/** The config of a probe or scrape route: operational, and quiet in the logs. */
+export const OPERATIONAL_ROUTE_CONFIG = { operational: true, quietLogs: true } as const;

@@ -1,0 +1,60 @@
+import { Type } from '@sinclair/typebox';
+import { configFragment } from '@steadfast/http';
+import {
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  DEFAULT_DATA_DIR,
+  DEFAULT_POOL_MAX,
+  DEFAULT_STATEMENT_TIMEOUT_MS,
+} from './database.js';
+import {
+  DEFAULT_BREAKER_FAILURES,
+  DEFAULT_BREAKER_OPEN_MS,
+  DEFAULT_QUERY_TIMEOUT_MS,
+} from './database-guard.js';
+
+/** Where the database is, how the pool behaves, and the `database` policy's timeout and breaker. */
+export const databaseConfig = configFragment({
+  DATABASE_URL: Type.Optional(
+    Type.String({
+      pattern: '^postgres(ql)?://',
+      description: 'PostgreSQL connection string; without it an embedded PostgreSQL is started',
+    }),
+  ),
+  DATA_DIR: Type.String({
+    minLength: 1,
+    default: DEFAULT_DATA_DIR,
+    description: 'Where the embedded PostgreSQL keeps its data',
+  }),
+  MIGRATE_ON_START: Type.Boolean({ default: true, description: 'Run pending migrations at startup' }),
+  DB_POOL_MAX: Type.Integer({
+    minimum: 1,
+    maximum: 1000,
+    default: DEFAULT_POOL_MAX,
+    description: 'PostgreSQL pool size',
+  }),
+  DB_CONNECT_TIMEOUT_MS: Type.Integer({
+    minimum: 1,
+    default: DEFAULT_CONNECT_TIMEOUT_MS,
+    description: 'PostgreSQL connect timeout',
+  }),
+  DB_STATEMENT_TIMEOUT_MS: Type.Integer({
+    minimum: 1,
+    default: DEFAULT_STATEMENT_TIMEOUT_MS,
+    description: 'PostgreSQL statement timeout',
+  }),
+  DB_QUERY_TIMEOUT_MS: Type.Integer({
+    minimum: 1,
+    default: DEFAULT_QUERY_TIMEOUT_MS,
+    description: 'A database call slower than this fails with 504 and counts against the breaker',
+  }),
+  DB_BREAKER_FAILURES: Type.Integer({
+    minimum: 1,
+    default: DEFAULT_BREAKER_FAILURES,
+    description: 'Database failures within 60 s that open the breaker',
+  }),
+  DB_BREAKER_OPEN_MS: Type.Integer({
+    minimum: 1,
+    default: DEFAULT_BREAKER_OPEN_MS,
+    description: 'How long the database breaker stays open',
+  }),
+});
