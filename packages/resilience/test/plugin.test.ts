@@ -220,6 +220,19 @@ describe('resilience plugin', () => {
     expect(text).toContain('resilience_bulkhead_queued{policy="pool"} 0');
   });
 
+  it('counts no transition for a reset() of a closed breaker or a second isolate()', async () => {
+    const registry = new Registry();
+    const breaker = circuitBreaker();
+    await build({ registry, policies: { db: breaker } });
+    breaker.reset();
+    breaker.isolate();
+    breaker.isolate();
+    const text = await metricsText(registry);
+    expect(text).toContain('resilience_circuit_transitions_total{policy="db",from="closed",to="open"} 1');
+    expect(text).not.toContain('from="closed",to="closed"');
+    expect(text).not.toContain('from="open",to="open"');
+  });
+
   it('counts failures by outcome', async () => {
     const registry = new Registry();
     const app = await build({ registry, policies: { p: timeout(1_000) } });

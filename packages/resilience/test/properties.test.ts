@@ -1,7 +1,7 @@
 import { DependencyError, TimeoutError } from '@steadfast/errors';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { bulkhead, circuitBreaker, type Jitter, retry } from '../src/index.js';
+import { type BreakerState, bulkhead, circuitBreaker, type Jitter, retry } from '../src/index.js';
 
 beforeEach(() => {
   vi.useFakeTimers();
@@ -66,6 +66,79 @@ describe('properties', () => {
         },
       ),
       { numRuns: 150 },
+    );
+  });
+
+  it('a breaker never emits a transition to the state it is already in', async () => {
+    type Step = 'call' | 'succeed' | 'fail' | 'clientError' | 'tick' | 'reset' | 'isolate';
+    // The state as the breaker represents it: an isolated open circuit differs from one that will probe.
+    const key = (s: BreakerState) => (s.state === 'open' ? `open(isolated=${s.isolated})` : s.state);
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 3 }),
+        fc.integer({ min: 1, max: 3 }),
+        fc.boolean(),
+        fc.array(
+          fc.constantFrom<Step>('call', 'succeed', 'fail', 'clientError', 'tick', 'reset', 'isolate'),
+          { maxLength: 80 },
+        ),
+        fc.array(fc.integer({ min: 0, max: 20_000 }), { minLength: 1, maxLength: 10 }),
+        async (failureThreshold, halfOpenMaxCalls, byRate, steps, ticks) => {
+          const breaker = circuitBreaker({
+            failureThreshold,
+            halfOpenMaxCalls,
+            successThreshold: Math.min(2, halfOpenMaxCalls),
+            openDuration: 10_000,
+            probeTimeout: 15_000,
+            ...(byRate ? { failureRateThreshold: 0.5, minimumCalls: 2 } : {}),
+          });
+          let previous = breaker.stateInfo;
+          // The emitter turns a throwing listener into a warning, so the listener records and the test asserts.
+          const wrong: string[] = [];
+          breaker.onStateChange((e) => {
+            const next = breaker.stateInfo;
+            if (e.from !== previous.state || e.to !== next.state || key(next) === key(previous)) {
+              wrong.push(`${e.from} -> ${e.to} (${e.reason}) while ${key(previous)} -> ${key(next)}`);
+            }
+            previous = next;
+          });
+          const inFlight: Array<(how: 'ok' | 'fail' | 'client') => void> = [];
+          let tick = 0;
+          for (const step of steps) {
+            if (step === 'call') {
+              breaker
+                .execute(
+                  () =>
+                    new Promise<string>((resolve, reject) => {
+                      inFlight.push((how) => {
+                        if (how === 'ok') resolve('ok');
+                        else
+                          reject(
+                            how === 'fail'
+                              ? new DependencyError('x')
+                              : Object.assign(new Error(), { statusCode: 400 }),
+                          );
+                      });
+                    }),
+                )
+                .catch(() => {});
+            } else if (step === 'tick') {
+              vi.advanceTimersByTime(ticks[tick++ % ticks.length]!);
+            } else if (step === 'reset') {
+              breaker.reset();
+            } else if (step === 'isolate') {
+              breaker.isolate();
+            } else {
+              inFlight.shift()?.(step === 'succeed' ? 'ok' : step === 'fail' ? 'fail' : 'client');
+            }
+            await Promise.resolve();
+            await Promise.resolve();
+          }
+          expect(wrong).toEqual([]);
+          breaker.dispose();
+        },
+      ),
+      { numRuns: 300 },
     );
   });
 
