@@ -318,4 +318,37 @@ describe('resilience plugin', () => {
       vi.useRealTimers();
     }
   });
+
+  it('clears a route timeout timer and rejects bulkhead waiters on close', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const app = Fastify();
+      await app.register(resilience, { registry: new Registry() });
+      app.get('/fast', { config: { resilience: { timeout: 60_000 } } }, async () => 'ok');
+      let open!: () => void;
+      const gate = new Promise<void>((resolve) => {
+        open = resolve;
+      });
+      app.get(
+        '/pool',
+        { config: { resilience: { bulkhead: { maxConcurrent: 1, maxQueue: 1 } } } },
+        async () => {
+          await gate;
+          return 'done';
+        },
+      );
+      expect((await app.inject('/fast')).body).toBe('ok');
+      expect(vi.getTimerCount()).toBe(1); // the timeout's shared timer, left armed for reuse
+      const running = app.inject('/pool');
+      const queued = app.inject('/pool');
+      await vi.waitFor(() => expect(vi.getTimerCount()).toBe(2)); // plus the waiter's queue timer
+      await app.close();
+      expect(vi.getTimerCount()).toBe(0);
+      expect((await queued).json()).toMatchObject({ code: 'BULKHEAD_REJECTED' });
+      open();
+      expect((await running).body).toBe('done');
+    } finally {
+      vi.useRealTimers();
+    }
+  });
 });
