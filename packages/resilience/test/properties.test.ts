@@ -10,6 +10,17 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
+type Outcome = 'ok' | 'fail' | 'client';
+
+/** Ends a call the way a step asks: with a result, a dependency failure or a client error. */
+function end(resolve: (value: string) => void, reject: (error: unknown) => void, how: Outcome): void {
+  if (how === 'ok') resolve('ok');
+  else reject(how === 'fail' ? new DependencyError('x') : Object.assign(new Error(), { statusCode: 400 }));
+}
+
+const outcomeOf = (step: string): Outcome =>
+  step === 'succeed' ? 'ok' : step === 'fail' ? 'fail' : 'client';
+
 describe('properties', () => {
   it('a half-open breaker never has more probes in flight than halfOpenMaxCalls', async () => {
     await fc.assert(
@@ -20,13 +31,13 @@ describe('properties', () => {
           const breaker = circuitBreaker({ failureThreshold: 1, halfOpenMaxCalls: max, successThreshold: 1 });
           await breaker.execute(() => Promise.reject(new DependencyError('x'))).catch(() => {});
           vi.advanceTimersByTime(30_000);
-          const inFlight: Array<{ settle: (ok: 'ok' | 'fail' | 'client') => void; halfOpen: boolean }> = [];
+          const inFlight: Array<{ settle: (how: Outcome) => void; halfOpen: boolean }> = [];
           let running = 0;
           let maxRunning = 0;
           for (const step of steps) {
             if (step === 'call') {
               const halfOpen = breaker.state === 'half-open';
-              let settle!: (how: 'ok' | 'fail' | 'client') => void;
+              let settle!: (how: Outcome) => void;
               const p = breaker.execute(
                 () =>
                   new Promise<string>((resolve, reject) => {
@@ -34,13 +45,7 @@ describe('properties', () => {
                     maxRunning = Math.max(maxRunning, running);
                     settle = (how) => {
                       if (halfOpen) running--;
-                      if (how === 'ok') resolve('ok');
-                      else
-                        reject(
-                          how === 'fail'
-                            ? new DependencyError('x')
-                            : Object.assign(new Error(), { statusCode: 400 }),
-                        );
+                      end(resolve, reject, how);
                     };
                   }),
               );
@@ -51,7 +56,7 @@ describe('properties', () => {
               vi.advanceTimersByTime(10_000);
             } else {
               const call = inFlight.shift();
-              call?.settle(step === 'succeed' ? 'ok' : step === 'fail' ? 'fail' : 'client');
+              call?.settle(outcomeOf(step));
               await Promise.resolve();
               await Promise.resolve();
             }
@@ -102,7 +107,7 @@ describe('properties', () => {
             }
             previous = next;
           });
-          const inFlight: Array<(how: 'ok' | 'fail' | 'client') => void> = [];
+          const inFlight: Array<(how: Outcome) => void> = [];
           let tick = 0;
           for (const step of steps) {
             if (step === 'call') {
@@ -110,15 +115,7 @@ describe('properties', () => {
                 .execute(
                   () =>
                     new Promise<string>((resolve, reject) => {
-                      inFlight.push((how) => {
-                        if (how === 'ok') resolve('ok');
-                        else
-                          reject(
-                            how === 'fail'
-                              ? new DependencyError('x')
-                              : Object.assign(new Error(), { statusCode: 400 }),
-                          );
-                      });
+                      inFlight.push((how) => end(resolve, reject, how));
                     }),
                 )
                 .catch(() => {});
@@ -129,7 +126,7 @@ describe('properties', () => {
             } else if (step === 'isolate') {
               breaker.isolate();
             } else {
-              inFlight.shift()?.(step === 'succeed' ? 'ok' : step === 'fail' ? 'fail' : 'client');
+              inFlight.shift()?.(outcomeOf(step));
             }
             await Promise.resolve();
             await Promise.resolve();
