@@ -238,6 +238,8 @@ export class CircuitBreaker implements Policy {
 
   /** Closes the circuit and forgets every failure. */
   reset(): void {
+    // Forgetting failures is not a transition, so a closed circuit forgets them and stays as it is.
+    this.forgetFailures();
     this.toClosed('reset', this.clock());
   }
 
@@ -348,8 +350,8 @@ export class CircuitBreaker implements Policy {
   }
 
   private toOpen(reason: TransitionReason, now: number, isolated: boolean): void {
-    const from = this.current.state;
-    this.generation++;
+    const from = this.leave('open', isolated);
+    if (from === undefined) return;
     if (reason !== 'isolated') this.consecutiveOpens++;
     const duration = Math.min(
       this.openDuration * this.openDurationMultiplier ** Math.max(0, this.consecutiveOpens - 1),
@@ -361,33 +363,46 @@ export class CircuitBreaker implements Policy {
       openUntil: isolated ? Number.POSITIVE_INFINITY : now + duration,
       isolated,
     };
-    this.counts.clear();
-    this.rates?.clear();
-    this.clearTimer();
+    this.forgetFailures();
     if (!isolated) this.armTimer(duration);
     this.transitioned(from, 'open', reason, now);
   }
 
   private toHalfOpen(reason: TransitionReason, now: number): void {
-    const from = this.current.state;
-    this.generation++;
+    const from = this.leave('half-open', false);
+    if (from === undefined) return;
     this.current = { state: 'half-open', halfOpenedAt: now, probes: 0, successes: 0 };
-    this.clearTimer();
     this.transitioned(from, 'half-open', reason, now);
   }
 
   private toClosed(reason: TransitionReason, now: number): void {
-    const from = this.current.state;
-    this.generation++;
+    const from = this.leave('closed', false);
+    if (from === undefined) return;
     this.current = { state: 'closed', closedAt: now };
     this.consecutiveOpens = 0;
-    this.counts.clear();
-    this.rates?.clear();
-    this.clearTimer();
+    this.forgetFailures();
     this.transitioned(from, 'closed', reason, now);
   }
 
-  // Each transition bumps `generation` first, so timers armed during it belong to the new state.
+  /**
+   * The first step of every transition. A move to the state the circuit is in already (an isolated
+   * circuit counts as its own state) changes nothing, so it is refused: it returns `undefined`, emits
+   * nothing and keeps the calls in flight counting. Otherwise it bumps `generation` first, so timers
+   * armed during the transition belong to the new state, and returns the state being left.
+   */
+  private leave(to: CircuitState, isolated: boolean): CircuitState | undefined {
+    const s = this.current;
+    if (s.state === to && (s.state !== 'open' || s.isolated === isolated)) return undefined;
+    this.generation++;
+    this.clearTimer();
+    return s.state;
+  }
+
+  private forgetFailures(): void {
+    this.counts.clear();
+    this.rates?.clear();
+  }
+
   private transitioned(from: CircuitState, to: CircuitState, reason: TransitionReason, at: number): void {
     this.events.emit({ from, to, reason, at });
   }

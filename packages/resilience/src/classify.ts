@@ -19,7 +19,7 @@ const CONNECTION_ERROR_CODES = new Set([
 const NEVER_RETRIED_STATUSES = new Set([400, 401, 403, 404, 409, 422]);
 
 /** The HTTP status an error carries, from our taxonomy or from HTTP clients that set `status`. */
-export function statusOf(error: unknown): number | undefined {
+function statusOf(error: unknown): number | undefined {
   if (typeof error !== 'object' || error === null) return undefined;
   const { statusCode, status } = error as { statusCode?: unknown; status?: unknown };
   if (typeof statusCode === 'number') return statusCode;

@@ -269,4 +269,3 @@ async function resiliencePlugin(app: FastifyInstance, options: ResiliencePluginO
 
 /** Named policies, per-route timeout/bulkhead/breaker from `config.resilience`, and Prometheus metrics. */
 export const resilience = fp(resiliencePlugin, { name: '@steadfast/resilience', fastify: '5.x' });
-export default resilience;

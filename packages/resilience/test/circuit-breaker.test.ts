@@ -359,6 +359,47 @@ describe('circuit breaker: manual control and saved state', () => {
     expect(breaker.state).toBe('closed');
   });
 
+  it('reset() on a closed breaker emits nothing and keeps the results of calls in flight', async () => {
+    const breaker = circuitBreaker({ failureThreshold: 2 });
+    const events: BreakerStateChange[] = [];
+    breaker.onStateChange((e) => events.push(e));
+    const late = pending();
+    const inFlight = breaker.execute(late.op);
+    vi.advanceTimersByTime(1_000);
+    breaker.reset();
+    expect(events).toEqual([]);
+    expect(breaker.toJSON()).toMatchObject({ state: 'closed', since: 0 });
+    late.reject(new DependencyError('late'));
+    await expect(inFlight).rejects.toThrow('late');
+    expect(breaker.toJSON().failures).toBe(1);
+    await failTimes(breaker, 1);
+    expect(breaker.state).toBe('open');
+    expect(events).toEqual([{ from: 'closed', to: 'open', reason: 'failure-threshold', at: 1_000 }]);
+  });
+
+  it('a second isolate() emits nothing and keeps the time it was isolated', async () => {
+    const breaker = circuitBreaker();
+    const events: BreakerStateChange[] = [];
+    breaker.onStateChange((e) => events.push(e));
+    breaker.isolate();
+    vi.advanceTimersByTime(1_000);
+    breaker.isolate();
+    expect(events).toEqual([{ from: 'closed', to: 'open', reason: 'isolated', at: 0 }]);
+    expect(breaker.toJSON()).toMatchObject({ state: 'open', since: 0, isolated: true, openUntil: null });
+  });
+
+  it('isolate() on a breaker opened by failures is one change: it stops the wait for half-open', async () => {
+    const breaker = circuitBreaker({ failureThreshold: 1 });
+    const events: string[] = [];
+    breaker.onStateChange((e) => events.push(`${e.from}->${e.to}:${e.reason}`));
+    await failTimes(breaker, 1);
+    breaker.isolate();
+    breaker.isolate();
+    vi.advanceTimersByTime(60 * 60_000);
+    expect(breaker.toJSON()).toMatchObject({ state: 'open', isolated: true, openUntil: null });
+    expect(events).toEqual(['closed->open:failure-threshold', 'open->open:isolated']);
+  });
+
   it('onStateChange returns a dispose function', async () => {
     const breaker = circuitBreaker({ failureThreshold: 1 });
     const listener = vi.fn();

@@ -220,6 +220,19 @@ describe('resilience plugin', () => {
     expect(text).toContain('resilience_bulkhead_queued{policy="pool"} 0');
   });
 
+  it('counts no transition for a reset() of a closed breaker or a second isolate()', async () => {
+    const registry = new Registry();
+    const breaker = circuitBreaker();
+    await build({ registry, policies: { db: breaker } });
+    breaker.reset();
+    breaker.isolate();
+    breaker.isolate();
+    const text = await metricsText(registry);
+    expect(text).toContain('resilience_circuit_transitions_total{policy="db",from="closed",to="open"} 1');
+    expect(text).not.toContain('from="closed",to="closed"');
+    expect(text).not.toContain('from="open",to="open"');
+  });
+
   it('counts failures by outcome', async () => {
     const registry = new Registry();
     const app = await build({ registry, policies: { p: timeout(1_000) } });
@@ -301,6 +314,39 @@ describe('resilience plugin', () => {
       expect(vi.getTimerCount()).toBe(1); // the open breaker's wait for half-open
       await app.close();
       expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('clears a route timeout timer and rejects bulkhead waiters on close', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const app = Fastify();
+      await app.register(resilience, { registry: new Registry() });
+      app.get('/fast', { config: { resilience: { timeout: 60_000 } } }, async () => 'ok');
+      let open!: () => void;
+      const gate = new Promise<void>((resolve) => {
+        open = resolve;
+      });
+      app.get(
+        '/pool',
+        { config: { resilience: { bulkhead: { maxConcurrent: 1, maxQueue: 1 } } } },
+        async () => {
+          await gate;
+          return 'done';
+        },
+      );
+      expect((await app.inject('/fast')).body).toBe('ok');
+      expect(vi.getTimerCount()).toBe(1); // the timeout's shared timer, left armed for reuse
+      const running = app.inject('/pool');
+      const queued = app.inject('/pool');
+      await vi.waitFor(() => expect(vi.getTimerCount()).toBe(2)); // plus the waiter's queue timer
+      await app.close();
+      expect(vi.getTimerCount()).toBe(0);
+      expect((await queued).json()).toMatchObject({ code: 'BULKHEAD_REJECTED' });
+      open();
+      expect((await running).body).toBe('done');
     } finally {
       vi.useRealTimers();
     }

@@ -1,7 +1,7 @@
 import { DependencyError, TimeoutError } from '@steadfast/errors';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { bulkhead, circuitBreaker, type Jitter, retry } from '../src/index.js';
+import { type BreakerState, bulkhead, circuitBreaker, type Jitter, retry } from '../src/index.js';
 
 beforeEach(() => {
   vi.useFakeTimers();
@@ -9,6 +9,17 @@ beforeEach(() => {
 afterEach(() => {
   vi.useRealTimers();
 });
+
+type Outcome = 'ok' | 'fail' | 'client';
+
+/** Ends a call the way a step asks: with a result, a dependency failure or a client error. */
+function end(resolve: (value: string) => void, reject: (error: unknown) => void, how: Outcome): void {
+  if (how === 'ok') resolve('ok');
+  else reject(how === 'fail' ? new DependencyError('x') : Object.assign(new Error(), { statusCode: 400 }));
+}
+
+const outcomeOf = (step: string): Outcome =>
+  step === 'succeed' ? 'ok' : step === 'fail' ? 'fail' : 'client';
 
 describe('properties', () => {
   it('a half-open breaker never has more probes in flight than halfOpenMaxCalls', async () => {
@@ -20,13 +31,13 @@ describe('properties', () => {
           const breaker = circuitBreaker({ failureThreshold: 1, halfOpenMaxCalls: max, successThreshold: 1 });
           await breaker.execute(() => Promise.reject(new DependencyError('x'))).catch(() => {});
           vi.advanceTimersByTime(30_000);
-          const inFlight: Array<{ settle: (ok: 'ok' | 'fail' | 'client') => void; halfOpen: boolean }> = [];
+          const inFlight: Array<{ settle: (how: Outcome) => void; halfOpen: boolean }> = [];
           let running = 0;
           let maxRunning = 0;
           for (const step of steps) {
             if (step === 'call') {
               const halfOpen = breaker.state === 'half-open';
-              let settle!: (how: 'ok' | 'fail' | 'client') => void;
+              let settle!: (how: Outcome) => void;
               const p = breaker.execute(
                 () =>
                   new Promise<string>((resolve, reject) => {
@@ -34,13 +45,7 @@ describe('properties', () => {
                     maxRunning = Math.max(maxRunning, running);
                     settle = (how) => {
                       if (halfOpen) running--;
-                      if (how === 'ok') resolve('ok');
-                      else
-                        reject(
-                          how === 'fail'
-                            ? new DependencyError('x')
-                            : Object.assign(new Error(), { statusCode: 400 }),
-                        );
+                      end(resolve, reject, how);
                     };
                   }),
               );
@@ -51,7 +56,7 @@ describe('properties', () => {
               vi.advanceTimersByTime(10_000);
             } else {
               const call = inFlight.shift();
-              call?.settle(step === 'succeed' ? 'ok' : step === 'fail' ? 'fail' : 'client');
+              call?.settle(outcomeOf(step));
               await Promise.resolve();
               await Promise.resolve();
             }
@@ -66,6 +71,71 @@ describe('properties', () => {
         },
       ),
       { numRuns: 150 },
+    );
+  });
+
+  it('a breaker never emits a transition to the state it is already in', async () => {
+    type Step = 'call' | 'succeed' | 'fail' | 'clientError' | 'tick' | 'reset' | 'isolate';
+    // The state as the breaker represents it: an isolated open circuit differs from one that will probe.
+    const key = (s: BreakerState) => (s.state === 'open' ? `open(isolated=${s.isolated})` : s.state);
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 3 }),
+        fc.integer({ min: 1, max: 3 }),
+        fc.boolean(),
+        fc.array(
+          fc.constantFrom<Step>('call', 'succeed', 'fail', 'clientError', 'tick', 'reset', 'isolate'),
+          { maxLength: 80 },
+        ),
+        fc.array(fc.integer({ min: 0, max: 20_000 }), { minLength: 1, maxLength: 10 }),
+        async (failureThreshold, halfOpenMaxCalls, byRate, steps, ticks) => {
+          const breaker = circuitBreaker({
+            failureThreshold,
+            halfOpenMaxCalls,
+            successThreshold: Math.min(2, halfOpenMaxCalls),
+            openDuration: 10_000,
+            probeTimeout: 15_000,
+            ...(byRate ? { failureRateThreshold: 0.5, minimumCalls: 2 } : {}),
+          });
+          let previous = breaker.stateInfo;
+          // The emitter turns a throwing listener into a warning, so the listener records and the test asserts.
+          const wrong: string[] = [];
+          breaker.onStateChange((e) => {
+            const next = breaker.stateInfo;
+            if (e.from !== previous.state || e.to !== next.state || key(next) === key(previous)) {
+              wrong.push(`${e.from} -> ${e.to} (${e.reason}) while ${key(previous)} -> ${key(next)}`);
+            }
+            previous = next;
+          });
+          const inFlight: Array<(how: Outcome) => void> = [];
+          let tick = 0;
+          for (const step of steps) {
+            if (step === 'call') {
+              breaker
+                .execute(
+                  () =>
+                    new Promise<string>((resolve, reject) => {
+                      inFlight.push((how) => end(resolve, reject, how));
+                    }),
+                )
+                .catch(() => {});
+            } else if (step === 'tick') {
+              vi.advanceTimersByTime(ticks[tick++ % ticks.length]!);
+            } else if (step === 'reset') {
+              breaker.reset();
+            } else if (step === 'isolate') {
+              breaker.isolate();
+            } else {
+              inFlight.shift()?.(outcomeOf(step));
+            }
+            await Promise.resolve();
+            await Promise.resolve();
+          }
+          expect(wrong).toEqual([]);
+          breaker.dispose();
+        },
+      ),
+      { numRuns: 300 },
     );
   });
 
