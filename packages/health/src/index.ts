@@ -12,6 +12,7 @@ export {
   type BreakerStatesLike,
   DEFAULT_READINESS_CACHE_MS,
   DEFAULT_SHED_RETRY_AFTER_S,
+  HEALTH_ROUTES,
   type HealthApi,
   type HealthPluginOptions,
   healthPlugin,

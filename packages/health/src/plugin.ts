@@ -38,6 +38,14 @@ export interface HealthPluginOptions {
   loadShedding?: LoadSheddingOptions;
 }
 
+/** The probe routes, for orchestrator manifests: startup, readiness and liveness, plus the human summary. */
+export const HEALTH_ROUTES = {
+  live: '/health/live',
+  ready: '/health/ready',
+  startup: '/health/startup',
+  summary: '/health',
+} as const;
+
 export const DEFAULT_READINESS_CACHE_MS = 1000;
 export const DEFAULT_SHED_RETRY_AFTER_S = 5;
 
@@ -142,16 +150,16 @@ export const healthPlugin = fp<HealthPluginOptions>(
       return reply.send({ ...body, ...extra });
     };
 
-    app.get('/health/live', { config: OPERATIONAL_ROUTE_CONFIG }, async () => ({
+    app.get(HEALTH_ROUTES.live, { config: OPERATIONAL_ROUTE_CONFIG }, async () => ({
       status: 'alive',
       timestamp: new Date().toISOString(),
     }));
 
-    app.get('/health/ready', { config: OPERATIONAL_ROUTE_CONFIG }, async (request, reply) =>
+    app.get(HEALTH_ROUTES.ready, { config: OPERATIONAL_ROUTE_CONFIG }, async (request, reply) =>
       send(request, reply, await report()),
     );
 
-    app.get('/health/startup', { config: OPERATIONAL_ROUTE_CONFIG }, async (_request, reply) => {
+    app.get(HEALTH_ROUTES.startup, { config: OPERATIONAL_ROUTE_CONFIG }, async (_request, reply) => {
       const done = lifecycle.startupComplete;
       reply.code(done ? 200 : 503);
       return {
@@ -161,7 +169,7 @@ export const healthPlugin = fp<HealthPluginOptions>(
       };
     });
 
-    app.get('/health', { config: OPERATIONAL_ROUTE_CONFIG }, async (request, reply) => {
+    app.get(HEALTH_ROUTES.summary, { config: OPERATIONAL_ROUTE_CONFIG }, async (request, reply) => {
       const memory = process.memoryUsage();
       const uptime = process.uptime();
       return send(request, reply, await report(), {

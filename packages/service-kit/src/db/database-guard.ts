@@ -1,13 +1,22 @@
 import { DependencyError } from '@steadfast/errors';
 import { toAppError } from '@steadfast/http';
-import { circuitBreaker, isCircuitOpenError, type Policy, timeout, wrap } from '@steadfast/resilience';
+import {
+  circuitBreaker,
+  DEFAULT_FAILURE_THRESHOLD,
+  DEFAULT_FAILURE_WINDOW_MS,
+  DEFAULT_OPEN_DURATION_MS,
+  isCircuitOpenError,
+  type Policy,
+  timeout,
+  wrap,
+} from '@steadfast/resilience';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 
+/** Tighter than a generic call's timeout: a query slower than 3 s is an outage in the making, not a slow answer. */
 export const DEFAULT_QUERY_TIMEOUT_MS = 3000;
-export const DEFAULT_BREAKER_FAILURES = 5;
-export const DEFAULT_BREAKER_OPEN_MS = 30_000;
-const BREAKER_WINDOW_MS = 60_000;
+export const DEFAULT_BREAKER_FAILURES = DEFAULT_FAILURE_THRESHOLD;
+export const DEFAULT_BREAKER_OPEN_MS = DEFAULT_OPEN_DURATION_MS;
 export const DATABASE_POLICY = 'database';
 
 export interface DatabasePolicyOptions {
@@ -28,7 +37,7 @@ export function databasePolicy(options: DatabasePolicyOptions) {
   return wrap(
     circuitBreaker({
       failureThreshold: options.breakerFailures,
-      failureWindow: BREAKER_WINDOW_MS,
+      failureWindow: DEFAULT_FAILURE_WINDOW_MS,
       openDuration: options.breakerOpenMs,
       isFailure: (error) => toAppError(error).statusCode >= 500,
     }),
