@@ -1,3 +1,4 @@
+import { metricSet } from '@steadfast/http';
 import { Counter, Gauge, type Registry } from 'prom-client';
 
 /** What one Fastify app contributes to the active-faults gauge, read at scrape time. */
@@ -36,15 +37,6 @@ export class ChaosMetrics {
   }
 }
 
-const byRegistry = new WeakMap<Registry, ChaosMetrics>();
-
-/** The metric set for `registry`, made on first use and made again if the registry was cleared. */
-export function metricsFor(registry: Registry): ChaosMetrics {
-  const existing = byRegistry.get(registry);
-  if (existing !== undefined && registry.getSingleMetric('chaos_injections_total') === existing.injections) {
-    return existing;
-  }
-  const metrics = new ChaosMetrics(registry);
-  byRegistry.set(registry, metrics);
-  return metrics;
-}
+/** The metric set for `registry`, shared by every chaos plugin on it. */
+export const metricsFor = (registry: Registry): ChaosMetrics =>
+  metricSet(registry, 'chaos_injections_total', (r) => new ChaosMetrics(r));

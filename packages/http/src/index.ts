@@ -29,6 +29,7 @@ export {
 export {
   METRICS_REGISTRY_PLUGIN,
   type MetricsRegistryOptions,
+  metricSet,
   metricsRegistryPlugin,
 } from './metrics-registry.js';
 export { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, PageQuery, PageQueryProperties, UuidParams } from './paging.js';

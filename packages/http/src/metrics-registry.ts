@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { Registry } from 'prom-client';
+import { type Metric, Registry } from 'prom-client';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -28,3 +28,26 @@ export const metricsRegistryPlugin = fp<MetricsRegistryOptions>(
   },
   { name: METRICS_REGISTRY_PLUGIN, fastify: '5.x' },
 );
+
+const metricSets = new WeakMap<Registry, Map<string, { metrics: unknown; sentinel: Metric | undefined }>>();
+
+/**
+ * The metric set a package keeps in `registry`, made on first use and made again if the registry was cleared
+ * since. prom-client refuses a second metric of the same name in one registry, so every plugin instance (and every
+ * app) on one registry shares one set. `sentinel` is the name of a metric the set registers: while the registry
+ * still holds that very metric, the set is still there.
+ */
+export function metricSet<M>(registry: Registry, sentinel: string, create: (registry: Registry) => M): M {
+  let sets = metricSets.get(registry);
+  if (sets === undefined) {
+    sets = new Map();
+    metricSets.set(registry, sets);
+  }
+  const existing = sets.get(sentinel);
+  if (existing !== undefined && registry.getSingleMetric(sentinel) === existing.sentinel) {
+    return existing.metrics as M;
+  }
+  const metrics = create(registry);
+  sets.set(sentinel, { metrics, sentinel: registry.getSingleMetric(sentinel) });
+  return metrics;
+}

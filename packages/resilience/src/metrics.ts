@@ -1,3 +1,4 @@
+import { metricSet } from '@steadfast/http';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Bulkhead } from './bulkhead.js';
 import type { CircuitBreaker, CircuitState } from './circuit-breaker.js';
@@ -101,18 +102,6 @@ export class ResilienceMetrics {
   }
 }
 
-const byRegistry = new WeakMap<Registry, ResilienceMetrics>();
-
-/** The metric set for `registry`, made on first use and made again if the registry was cleared. */
-export function metricsFor(registry: Registry): ResilienceMetrics {
-  const existing = byRegistry.get(registry);
-  if (
-    existing !== undefined &&
-    registry.getSingleMetric('resilience_circuit_state') === existing.circuitState
-  ) {
-    return existing;
-  }
-  const metrics = new ResilienceMetrics(registry);
-  byRegistry.set(registry, metrics);
-  return metrics;
-}
+/** The metric set for `registry`, shared by every resilience plugin on it. */
+export const metricsFor = (registry: Registry): ResilienceMetrics =>
+  metricSet(registry, 'resilience_circuit_state', (r) => new ResilienceMetrics(r));

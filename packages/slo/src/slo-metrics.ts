@@ -1,3 +1,4 @@
+import { metricSet } from '@steadfast/http';
 import { Gauge, type Registry } from 'prom-client';
 import type { SloStatus } from './slo-status.js';
 
@@ -64,13 +65,6 @@ export class SloMetrics {
   }
 }
 
-const byRegistry = new WeakMap<Registry, SloMetrics>();
-
-/** The gauge set for `registry`, made on first use and made again if the registry was cleared. */
-export function sloMetricsFor(registry: Registry): SloMetrics {
-  const existing = byRegistry.get(registry);
-  if (existing !== undefined && registry.getSingleMetric('slo_sli_ratio') === existing.sli) return existing;
-  const metrics = new SloMetrics(registry);
-  byRegistry.set(registry, metrics);
-  return metrics;
-}
+/** The gauge set for `registry`, shared by every SLO plugin on it. */
+export const sloMetricsFor = (registry: Registry): SloMetrics =>
+  metricSet(registry, 'slo_sli_ratio', (r) => new SloMetrics(r));
