@@ -132,6 +132,8 @@ export const chaosPlugin = fp<ChaosPluginOptions>(
     metrics.sources.add(metricSource);
 
     const injector = new Injector(sync, metrics);
+    // Set when this replica begins shutting down: a reload from the fleet must not bring the faults back.
+    let draining = false;
 
     const stopAll = async (reason: string) => {
       sync.forget('all');
@@ -140,7 +142,9 @@ export const chaosPlugin = fp<ChaosPluginOptions>(
     };
 
     const api: ChaosApi = {
-      beforeDependencyCall: (name, signal) => injector.beforeDependencyCall(name, app.log, signal),
+      beforeDependencyCall: async (name, signal) => {
+        if (!draining) await injector.beforeDependencyCall(name, app.log, signal);
+      },
       status() {
         const now = Date.now();
         return {
@@ -154,7 +158,7 @@ export const chaosPlugin = fp<ChaosPluginOptions>(
     app.decorate('chaos', api);
 
     const injectHttpFaults: onRequestHookHandler = async (request, reply) => {
-      if (sync.httpFaults.length === 0) return;
+      if (draining || sync.httpFaults.length === 0) return;
       const route = request.routeOptions.url as string;
       const facts = {
         method: request.method,
@@ -209,10 +213,11 @@ export const chaosPlugin = fp<ChaosPluginOptions>(
       metrics.sources.delete(metricSource);
       await sync.stop();
     };
-    // A replica that is draining stops injecting, so its in-flight requests finish promptly.
-    app.lifecycle.addShutdownHandler('chaos', async () => {
+    // A replica that begins shutting down stops injecting at once, so the requests it drains finish promptly; the
+    // fleet's faults stay in place for the other replicas.
+    app.lifecycle.onShutdownStart(() => {
+      draining = true;
       sync.forget('all');
-      await release();
     });
     app.addHook('onClose', release);
   },

@@ -367,19 +367,24 @@ describe('metrics', () => {
 });
 
 describe('shutdown', () => {
-  it('stops injecting on this replica when the lifecycle drains, leaving the fleet’s faults in place', async () => {
+  it('stops injecting on this replica as soon as shutdown begins, leaving the fleet’s faults in place', async () => {
     const app = await build();
     await createFault(app, { kind: 'error', target: {}, probability: 1 });
+    await createFault(app, { kind: 'error', target: { dependency: 'database' }, probability: 1 });
     expect((await app.inject({ url: '/work' })).statusCode).toBe(500);
-    await app.lifecycle.runShutdownHandlers();
-    expect(app.lifecycle.failures).toEqual([]);
+    await expect(app.chaos!.beforeDependencyCall('database')).rejects.toMatchObject({
+      code: 'CHAOS_INJECTED',
+    });
+    app.lifecycle.beginShutdown('SIGTERM');
+    await app.chaos!.refresh(); // a reload from the fleet while draining must not bring the faults back
     expect((await app.inject({ url: '/work' })).statusCode).toBe(200);
+    await expect(app.chaos!.beforeDependencyCall('database')).resolves.toBeUndefined();
     expect(
       await context.database.db
         .selectFrom('chaos_faults')
         .where('ended_at', 'is', null)
         .selectAll()
         .execute(),
-    ).toHaveLength(1);
+    ).toHaveLength(2);
   });
 });

@@ -29,6 +29,7 @@ export class Lifecycle {
   readonly #steps = new Map<string, StartupStep>();
   readonly #warmups: Array<{ name: string; run: () => Promise<void> | void }> = [];
   readonly #handlers: ShutdownHandler[] = [];
+  readonly #shutdownListeners: Array<(reason: string) => void> = [];
   readonly #createdAt = performance.now();
   #completedAt: number | undefined;
   #shutdownReason: string | undefined;
@@ -100,6 +101,15 @@ export class Lifecycle {
   beginShutdown(reason: string): void {
     if (this.#shutdownReason !== undefined) return;
     this.#shutdownReason = reason;
+    for (const listener of this.#shutdownListeners) listener(reason);
+  }
+
+  /**
+   * Runs `listener` the moment shutdown begins, while the server still serves and drains: work that must stop
+   * before in-flight requests finish (fault injection, say). Shutdown handlers run later, after the drain.
+   */
+  onShutdownStart(listener: (reason: string) => void): void {
+    this.#shutdownListeners.push(listener);
   }
 
   /**

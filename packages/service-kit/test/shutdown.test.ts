@@ -158,6 +158,8 @@ describe('the lifecycle', () => {
     app.lifecycle.addShutdownHandler('flush last-registered', () => {
       order.push('last');
     });
+    const reasons: string[] = [];
+    app.lifecycle.onShutdownStart((reason) => reasons.push(reason));
     const exits: number[] = [];
     const trigger = installGracefulShutdown(app, {
       delayMs: 200,
@@ -166,6 +168,7 @@ describe('the lifecycle', () => {
     });
     const done = trigger('SIGTERM');
     expect(app.lifecycle.shuttingDown).toBe(true);
+    expect(reasons).toEqual(['SIGTERM']);
     // During the delay the server still serves normally.
     const port = (app.server.address() as AddressInfo).port;
     expect((await get(port, '/slow')).status).toBe(200);
