@@ -2,7 +2,7 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createTestDatabase } from '@steadfast/embedded-pg';
+import { createTestDatabase } from '@steadfast/embedded-pg/testing';
 import { runServiceProcess, startServiceProcess } from '@steadfast/service-kit/testing';
 import pg from 'pg';
 import { afterAll, describe, expect, inject, it } from 'vitest';

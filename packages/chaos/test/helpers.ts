@@ -1,4 +1,4 @@
-import { createTestDatabase, type TestDatabase } from '@steadfast/embedded-pg';
+import { createTestDatabase, type TestDatabase } from '@steadfast/embedded-pg/testing';
 import { isAppError } from '@steadfast/errors';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { Kysely, Migrator, PostgresDialect, sql } from 'kysely';
