@@ -1,8 +1,18 @@
+import { useTestApp } from '@steadfast/service-kit/testing';
 import { describe, expect, it } from 'vitest';
 import { STATUSES } from '../src/incidents/lifecycle.js';
-import { count, createIncident, createService, MISSING, patchIncident, UUID, useTestApp } from './helpers.js';
+import {
+  count,
+  createIncident,
+  createService,
+  incidentsApp,
+  MISSING,
+  patchIncident,
+  TABLES,
+  UUID,
+} from './helpers.js';
 
-const t = useTestApp();
+const t = useTestApp({ ...incidentsApp(), truncate: TABLES });
 
 const post = (payload: unknown, headers: Record<string, string> = {}) =>
   t.app.inject({ method: 'POST', url: '/v1/incidents', payload: payload as object, headers });

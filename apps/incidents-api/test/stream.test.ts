@@ -1,8 +1,9 @@
+import { startTestApp, useTestApp } from '@steadfast/service-kit/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createIncident, patchIncident, startApp, useTestApp } from './helpers.js';
+import { createIncident, incidentsApp, patchIncident } from './helpers.js';
 
 // A real listening port: streaming is about HTTP itself.
-const t = useTestApp({}, { truncate: false });
+const t = useTestApp(incidentsApp());
 let base: string;
 beforeAll(async () => {
   base = await t.app.listen({ port: 0, host: '127.0.0.1' });
@@ -117,7 +118,7 @@ describe('GET /v1/incidents/stream', () => {
   });
 
   it('delivers changes committed by another replica (LISTEN/NOTIFY), once each', async () => {
-    const replica = await startApp({}, t.database);
+    const replica = await startTestApp({ ...incidentsApp(), database: t.database });
     try {
       let incidentId = '';
       const { messages } = await readStream(
@@ -160,7 +161,7 @@ describe('GET /v1/incidents/stream', () => {
   });
 
   it('ends open streams when the t.app closes, so shutdown does not hang', async () => {
-    const other = await startApp();
+    const other = await startTestApp(incidentsApp());
     const url = await other.app.listen({ port: 0, host: '127.0.0.1' });
     const response = await fetch(`${url}/v1/incidents/stream`);
     expect(response.status).toBe(200);
