@@ -1,6 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { DataEnvelope, envelope, ListEnvelope, type ServiceApp } from '@steadfast/service-kit';
-import type { UserRepository } from '../../users/repository.js';
+import type { UserService } from '../../users/user.service.js';
 
 export const UserSchema = Type.Object(
   {
@@ -54,7 +54,7 @@ const UserEnvelope = DataEnvelope(Type.Ref(UserSchema));
 const tags = ['users'];
 
 export interface UsersRoutesOptions {
-  users: UserRepository;
+  users: UserService;
 }
 
 export async function usersRoutes(app: ServiceApp, { users }: UsersRoutesOptions) {
