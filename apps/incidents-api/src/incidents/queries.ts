@@ -1,4 +1,4 @@
-import { AppError, NotFoundError, ValidationError } from '@steadfast/errors';
+import { NotFoundError, PreconditionFailedError, ValidationError } from '@steadfast/errors';
 import { type PageRequest, pageNewestFirst } from '@steadfast/service-kit';
 import { type Kysely, sql, type UpdateObject } from 'kysely';
 import type {
@@ -106,9 +106,7 @@ const toTimelineEvent = (row: TimelineEventRow): TimelineEvent => ({
 export const incidentNotFound = (id: string) => new NotFoundError(`Incident ${id} does not exist`);
 
 export const preconditionFailed = (id: string, version: number) =>
-  new AppError(
-    'PRECONDITION_FAILED',
-    412,
+  new PreconditionFailedError(
     `Incident ${id} has changed since you read it (it is at version ${version}); fetch it and try again`,
     { details: { currentVersion: version } },
   );

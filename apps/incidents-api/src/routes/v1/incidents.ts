@@ -1,5 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { AppError } from '@steadfast/errors';
+import { PreconditionFailedError } from '@steadfast/errors';
 import { DataEnvelope, envelope, ListEnvelope, type ServiceApp } from '@steadfast/service-kit';
 import type { FastifyReply } from 'fastify';
 import { requestHash } from '../../incidents/idempotency.js';
@@ -133,7 +133,7 @@ function expectedVersion(header: string | undefined): number | undefined {
   if (header === undefined || header.trim() === '*') return undefined;
   const match = /^\s*(?:W\/)?"?(\d{1,9})"?\s*$/.exec(header);
   if (!match?.[1]) {
-    throw new AppError('PRECONDITION_FAILED', 412, `If-Match ${JSON.stringify(header)} names no version`);
+    throw new PreconditionFailedError(`If-Match ${JSON.stringify(header)} names no version`);
   }
   return Number(match[1]);
 }
