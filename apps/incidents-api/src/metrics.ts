@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { Database } from './db/schema.js';
 import type { Effects } from './incidents/effects.js';
-import { SEVERITIES } from './incidents/lifecycle.js';
+import { SEVERITIES } from './incidents/status.js';
 
 // Incidents are acknowledged in minutes and resolved in minutes to days.
 const DURATION_BUCKETS = [60, 300, 600, 1800, 3600, 7200, 14_400, 43_200, 86_400, 259_200, 604_800];

@@ -1,6 +1,6 @@
 import { useTestApp } from '@steadfast/service-kit/testing';
 import { describe, expect, it } from 'vitest';
-import { STATUSES } from '../src/incidents/lifecycle.js';
+import { STATUSES } from '../src/incidents/status.js';
 import {
   count,
   createIncident,

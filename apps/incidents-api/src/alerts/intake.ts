@@ -2,7 +2,6 @@ import { isUniqueViolation } from '@steadfast/service-kit';
 import type { Kysely } from 'kysely';
 import type { Database, IncidentRow, IncidentStatus, Severity } from '../db/schema.js';
 import type { Effects, Publish } from '../incidents/effects.js';
-import { canTransition, worse } from '../incidents/lifecycle.js';
 import {
   appendTimeline,
   applyChanges,
@@ -11,6 +10,7 @@ import {
   insertIncident,
   touchIncident,
 } from '../incidents/queries.js';
+import { canTransition, worse } from '../incidents/status.js';
 import { transact } from '../incidents/transaction.js';
 import { ensureServiceNamed } from '../services/repository.js';
 import type { AlertmanagerAlert, AlertmanagerPayload } from './payload.js';

@@ -11,7 +11,7 @@ import type {
   TimelineKind,
 } from '../db/schema.js';
 import { type Effects, markChanged } from './effects.js';
-import { assertTransition, type Priority, priorityOf, stampsFor } from './lifecycle.js';
+import { assertTransition, PRIORITIES, type Priority, stampsFor } from './status.js';
 
 export interface ServiceRef {
   id: string;
@@ -81,7 +81,7 @@ function toIncident(row: IncidentRow, services: ServiceRef[]): Incident {
     title: row.title,
     description: row.description,
     severity: row.severity,
-    priority: priorityOf(row.severity),
+    priority: PRIORITIES[row.severity],
     status: row.status,
     version: row.version,
     serviceIds: services.map((s) => s.id),

@@ -3,10 +3,10 @@ import { PreconditionFailedError } from '@steadfast/errors';
 import { DataEnvelope, envelope, ListEnvelope, type ServiceApp } from '@steadfast/service-kit';
 import type { FastifyReply } from 'fastify';
 import { requestHash } from '../../incidents/idempotency.js';
-import { SEVERITIES, STATUSES } from '../../incidents/lifecycle.js';
 import { renderPostmortem } from '../../incidents/postmortem.js';
 import type { Incident } from '../../incidents/queries.js';
 import type { IncidentRepository } from '../../incidents/repository.js';
+import { PRIORITIES, SEVERITIES, STATUSES } from '../../incidents/status.js';
 import { PageQueryProperties, UuidParams } from './common.js';
 
 const Severity = Type.Union(
@@ -42,7 +42,7 @@ const incidentProperties = {
   description: Type.Union([Type.String(), Type.Null()]),
   severity: Severity,
   priority: Type.Union(
-    ['P1', 'P2', 'P3', 'P4'].map((p) => Type.Literal(p)),
+    Object.values(PRIORITIES).map((p) => Type.Literal(p)),
     { description: 'The severity as a priority: critical is P1, low is P4' },
   ),
   status: Status,
