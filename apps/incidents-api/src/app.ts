@@ -8,13 +8,13 @@ import type { Database } from './db/schema.js';
 import { IncidentEventBus } from './events/bus.js';
 import { incidentEventRelay } from './events/relay.js';
 import type { Publish } from './incidents/effects.js';
-import { incidentRepository } from './incidents/repository.js';
+import { incidentService } from './incidents/incident.service.js';
 import { incidentMetrics } from './metrics.js';
 import { incidentsRoutes } from './routes/v1/incidents.js';
 import { integrationsRoutes } from './routes/v1/integrations.js';
 import { servicesRoutes } from './routes/v1/services.js';
 import { incidentStreamRoutes } from './routes/v1/stream.js';
-import { serviceRepository } from './services/repository.js';
+import { serviceCatalog } from './services/service.service.js';
 
 export const SERVICE = {
   name: 'incidents-api',
@@ -37,8 +37,8 @@ export async function buildApp(config: IncidentsApiConfig, { logStream }: BuildO
     metrics.observe(effects);
     bus.publish(effects.events);
   };
-  // Repositories run through the kit's database policy (breaker + timeout), like every service's.
-  const incidents = app.guardDatabase(incidentRepository(db, publish));
+  // Every service runs through the kit's database policy (breaker + timeout).
+  const incidents = app.guardDatabase(incidentService(db, publish));
   const intake = app.guardDatabase(alertIntake(db, publish, { resolveStatus: config.ALERTS_RESOLVE_STATUS }));
 
   const relay = incidentEventRelay({ pool: app.database.pool, db, bus, log: app.log });
@@ -49,7 +49,7 @@ export async function buildApp(config: IncidentsApiConfig, { logStream }: BuildO
 
   await app.register(servicesRoutes, {
     prefix: '/v1/services',
-    services: app.guardDatabase(serviceRepository(db)),
+    services: app.guardDatabase(serviceCatalog(db)),
   });
   await app.register(incidentStreamRoutes, {
     prefix: '/v1/incidents',

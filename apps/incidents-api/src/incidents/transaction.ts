@@ -4,7 +4,7 @@ import type { IncidentEvent } from '../events/bus.js';
 import { INCIDENT_EVENTS_CHANNEL } from '../events/relay.js';
 import { recordIncidentEvent } from '../events/repository.js';
 import { type Effects, newEffects, type Publish } from './effects.js';
-import { withServices } from './queries.js';
+import { findIncidentRows, withServices } from './incident.repository.js';
 
 /**
  * Runs `work` in a transaction, stores one event per changed incident at its end, and publishes the effects once
@@ -30,11 +30,7 @@ export async function transact<T>(
 async function recordEvents(trx: Kysely<Database>, effects: Effects): Promise<IncidentEvent[]> {
   if (effects.changed.size === 0) return [];
   await sql`select pg_advisory_xact_lock(hashtext('incidents-api:incident_events'))`.execute(trx);
-  const rows = await trx
-    .selectFrom('incidents')
-    .selectAll()
-    .where('id', 'in', [...effects.changed.keys()])
-    .execute();
+  const rows = await findIncidentRows(trx, [...effects.changed.keys()]);
   const events: IncidentEvent[] = [];
   for (const incident of await withServices(trx, rows)) {
     const type = effects.changed.get(incident.id);

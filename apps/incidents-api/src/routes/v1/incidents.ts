@@ -3,9 +3,9 @@ import { PreconditionFailedError } from '@steadfast/errors';
 import { DataEnvelope, envelope, ListEnvelope, type ServiceApp } from '@steadfast/service-kit';
 import type { FastifyReply } from 'fastify';
 import { requestHash } from '../../incidents/idempotency.js';
+import type { Incident } from '../../incidents/incident.js';
+import type { IncidentService } from '../../incidents/incident.service.js';
 import { renderPostmortem } from '../../incidents/postmortem.js';
-import type { Incident } from '../../incidents/queries.js';
-import type { IncidentRepository } from '../../incidents/repository.js';
 import { PRIORITIES, SEVERITIES, STATUSES } from '../../incidents/status.js';
 import { PageQueryProperties, UuidParams } from './common.js';
 
@@ -139,7 +139,7 @@ function expectedVersion(header: string | undefined): number | undefined {
 }
 
 export interface IncidentsRoutesOptions {
-  incidents: IncidentRepository;
+  incidents: IncidentService;
 }
 
 export async function incidentsRoutes(app: ServiceApp, { incidents }: IncidentsRoutesOptions) {
@@ -165,11 +165,11 @@ export async function incidentsRoutes(app: ServiceApp, { incidents }: IncidentsR
     async (request, reply) => {
       const key = request.headers['idempotency-key'];
       if (key === undefined) {
-        const incident = await incidents.create(request.body);
+        const incident = await incidents.open(request.body);
         withEtag(reply, incident).code(201).header('location', `/v1/incidents/${incident.id}`);
         return envelope(reply, incident);
       }
-      const response = await incidents.createOnce(request.body, {
+      const response = await incidents.openOnce(request.body, {
         key,
         hash: requestHash(request.body),
         render: (incident) => ({
@@ -251,7 +251,7 @@ export async function incidentsRoutes(app: ServiceApp, { incidents }: IncidentsR
       },
     },
     async (request, reply) => {
-      const incident = await incidents.update(
+      const incident = await incidents.change(
         request.params.id,
         request.body,
         expectedVersion(request.headers['if-match']),
