@@ -5,8 +5,9 @@ import { alertIntake } from './alerts/intake.js';
 import type { IncidentsApiConfig } from './config.js';
 import { migrations } from './db/migrations/index.js';
 import type { Database } from './db/schema.js';
-import { IncidentEventBus } from './events/bus.js';
-import { incidentEventRelay } from './events/relay.js';
+import { incidentEventService } from './events/event.service.js';
+import { IncidentEventBus } from './events/event-bus.js';
+import { eventRelayPlugin } from './events/event-relay.js';
 import type { Publish } from './incidents/effects.js';
 import { incidentService } from './incidents/incident.service.js';
 import { incidentMetrics } from './metrics.js';
@@ -40,20 +41,16 @@ export async function buildApp(config: IncidentsApiConfig, { logStream }: BuildO
   // Every service runs through the kit's database policy (breaker + timeout).
   const incidents = app.guardDatabase(incidentService(db, publish));
   const intake = app.guardDatabase(alertIntake(db, publish, { resolveStatus: config.ALERTS_RESOLVE_STATUS }));
+  const events = app.guardDatabase(incidentEventService(db));
 
-  const relay = incidentEventRelay({ pool: app.database.pool, db, bus, log: app.log });
-  await relay.start();
-  // Before the server and the pool close: the pool waits for its checked-out clients.
-  app.addHook('preClose', async () => relay.stop());
-  app.addHook('onClose', async () => relay.stop());
-
+  await app.register(eventRelayPlugin, { bus, events });
   await app.register(servicesRoutes, {
     prefix: '/v1/services',
     services: app.guardDatabase(serviceCatalog(db)),
   });
   await app.register(incidentStreamRoutes, {
     prefix: '/v1/incidents',
-    db,
+    events,
     bus,
     heartbeatMs: config.SSE_HEARTBEAT_MS,
   });

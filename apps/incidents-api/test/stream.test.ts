@@ -155,6 +155,36 @@ describe('GET /v1/incidents/stream', () => {
     }
   });
 
+  it('replays through the database guard: while database calls fail, a resuming stream ends at once', async () => {
+    const token = 'chaos-admin-token-for-tests';
+    const chaotic = await startTestApp(incidentsApp({ CHAOS_ENABLED: 'true', CHAOS_ADMIN_TOKEN: token }));
+    try {
+      const url = await chaotic.app.listen({ port: 0, host: '127.0.0.1' });
+      const fault = await chaotic.app.inject({
+        method: 'POST',
+        url: '/admin/chaos/faults',
+        headers: { authorization: `Bearer ${token}` },
+        payload: {
+          kind: 'error',
+          target: { dependency: 'database' },
+          probability: 1,
+          status: 503,
+          durationSeconds: 60,
+        },
+      });
+      expect(fault.statusCode).toBe(201);
+      // Chaos fails only guarded calls; a replay past the guard would succeed and keep the stream open.
+      const response = await fetch(`${url}/v1/incidents/stream`, {
+        headers: { 'last-event-id': '0' },
+        signal: AbortSignal.timeout(5000),
+      });
+      expect(response.status).toBe(200);
+      expect(await response.text()).toMatch(/^retry: 3000\n\n(: heartbeat\n\n)*$/);
+    } finally {
+      await chaotic.close();
+    }
+  });
+
   it('rejects a Last-Event-ID that is not a number with 400', async () => {
     const response = await fetch(`${base}/v1/incidents/stream`, { headers: { 'last-event-id': 'abc' } });
     expect(response.status).toBe(400);

@@ -1,8 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/schema.js';
-import type { IncidentEvent } from '../events/bus.js';
-import { INCIDENT_EVENTS_CHANNEL } from '../events/relay.js';
-import { recordIncidentEvent } from '../events/repository.js';
+import { notifyIncidentEvents, recordIncidentEvent } from '../events/event.repository.js';
+import type { IncidentEvent } from '../events/incident-event.js';
 import { type Effects, newEffects, type Publish } from './effects.js';
 import { findIncidentRows, withServices } from './incident.repository.js';
 
@@ -37,7 +36,6 @@ async function recordEvents(trx: Kysely<Database>, effects: Effects): Promise<In
     if (type) events.push(await recordIncidentEvent(trx, type, incident.id, incident));
   }
   // Delivered on commit to every replica's relay (this one's included; its bus drops what it already has).
-  const ids = events.map((event) => event.id).join(',');
-  await sql`select pg_notify(${INCIDENT_EVENTS_CHANNEL}, ${ids})`.execute(trx);
+  await notifyIncidentEvents(trx, events);
   return events;
 }
