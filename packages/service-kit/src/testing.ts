@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import type { Static, TObject } from '@sinclair/typebox';
 import { createTestDatabase } from '@steadfast/embedded-pg/testing';
 import { sql } from 'kysely';
+import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, inject } from 'vitest';
 import { loadConfig } from './config.js';
 import type { ServiceApp } from './service.js';
@@ -140,4 +141,18 @@ export async function runServiceProcess(script: string, env: Record<string, stri
   });
   const [code] = await once(child, 'exit');
   return { code: code as number | null, stdout, stderr };
+}
+
+/** The tables of a database's public schema, by name: what a migration run left behind. */
+export async function tablesOf(databaseUrl: string): Promise<string[]> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ tablename: string }>(
+      "select tablename from pg_tables where schemaname = 'public' order by 1",
+    );
+    return rows.map((row) => row.tablename);
+  } finally {
+    await client.end();
+  }
 }
