@@ -31,6 +31,7 @@ export {
 export { type LoggerSettings, loggerOptions, REDACT_PATHS } from './logger.js';
 export { metricsPlugin } from './metrics.js';
 export { openApiPlugin } from './openapi.js';
+export { PageQueryProperties, PageQuerySchema } from './page-query.js';
 export {
   currentRequestContext,
   propagationHeaders,

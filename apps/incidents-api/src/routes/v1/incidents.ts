@@ -1,13 +1,20 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { PreconditionFailedError } from '@steadfast/errors';
-import { DataEnvelope, envelope, ListEnvelope, type ServiceApp } from '@steadfast/service-kit';
+import {
+  DataEnvelope,
+  envelope,
+  ListEnvelope,
+  PageQueryProperties,
+  PageQuerySchema,
+  type ServiceApp,
+} from '@steadfast/service-kit';
 import type { FastifyReply } from 'fastify';
 import { requestHash } from '../../incidents/idempotency.js';
 import type { Incident } from '../../incidents/incident.js';
 import type { IncidentService } from '../../incidents/incident.service.js';
 import { renderPostmortem } from '../../incidents/postmortem.js';
 import { PRIORITIES, SEVERITIES, STATUSES } from '../../incidents/status.js';
-import { PageQueryProperties, UuidParams } from './common.js';
+import { UuidParams } from './common.js';
 
 const Severity = Type.Union(
   SEVERITIES.map((s) => Type.Literal(s)),
@@ -106,7 +113,6 @@ const ListIncidentsQuery = Type.Object(
   },
   { additionalProperties: false },
 );
-const ActiveQuery = Type.Object(PageQueryProperties, { additionalProperties: false });
 const CreateHeaders = Type.Object({
   'idempotency-key': Type.Optional(
     Type.String({
@@ -207,7 +213,7 @@ export async function incidentsRoutes(app: ServiceApp, { incidents }: IncidentsR
       schema: {
         tags,
         summary: 'List unresolved incidents, newest first',
-        querystring: ActiveQuery,
+        querystring: PageQuerySchema,
         response: { 200: ListEnvelope(Type.Ref(IncidentSchema)) },
       },
     },

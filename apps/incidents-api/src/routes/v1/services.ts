@@ -1,7 +1,13 @@
 import { Type } from '@sinclair/typebox';
-import { DataEnvelope, envelope, ListEnvelope, type ServiceApp } from '@steadfast/service-kit';
+import {
+  DataEnvelope,
+  envelope,
+  ListEnvelope,
+  PageQuerySchema,
+  type ServiceApp,
+} from '@steadfast/service-kit';
 import type { ServiceCatalog } from '../../services/service.service.js';
-import { ListQuery, UuidParams } from './common.js';
+import { UuidParams } from './common.js';
 
 export const ServiceSchema = Type.Object(
   {
@@ -84,7 +90,7 @@ export async function servicesRoutes(app: ServiceApp, { services }: ServicesRout
       schema: {
         tags,
         summary: 'List services, newest first',
-        querystring: ListQuery,
+        querystring: PageQuerySchema,
         response: { 200: ListEnvelope(Type.Ref(ServiceSchema)) },
       },
     },

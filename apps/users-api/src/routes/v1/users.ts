@@ -1,5 +1,11 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { DataEnvelope, envelope, ListEnvelope, type ServiceApp } from '@steadfast/service-kit';
+import {
+  DataEnvelope,
+  envelope,
+  ListEnvelope,
+  PageQuerySchema,
+  type ServiceApp,
+} from '@steadfast/service-kit';
 import type { UserService } from '../../users/user.service.js';
 
 export const UserSchema = Type.Object(
@@ -38,15 +44,6 @@ export const CallStateSchema = Type.Object(
   { additionalProperties: false, minProperties: 1 },
 );
 const UserParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
-const ListQuery = Type.Object(
-  {
-    limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
-    cursor: Type.Optional(
-      Type.String({ minLength: 1, maxLength: 200, description: 'meta.nextCursor of the previous page' }),
-    ),
-  },
-  { additionalProperties: false },
-);
 
 export type CreateUser = Static<typeof CreateUserSchema>;
 
@@ -83,7 +80,7 @@ export async function usersRoutes(app: ServiceApp, { users }: UsersRoutesOptions
       schema: {
         tags,
         summary: 'List users, newest first',
-        querystring: ListQuery,
+        querystring: PageQuerySchema,
         response: { 200: ListEnvelope(Type.Ref(UserSchema)) },
       },
     },
