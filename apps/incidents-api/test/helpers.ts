@@ -14,7 +14,7 @@ export const incidentsApp = (env: Record<string, string> = {}) => ({
   env: { ALERTS_TOKEN, SSE_HEARTBEAT_MS: '50', ...env },
 });
 
-/** Every table, for files whose tests share one app and each start from nothing. */
+/** The app's own tables, for files whose tests share one app and each start from nothing. */
 export const TABLES = [
   'services',
   'incidents',
