@@ -9,6 +9,7 @@ import { incidentEventService } from './events/event.service.js';
 import { IncidentEventBus } from './events/event-bus.js';
 import { eventRelayPlugin } from './events/event-relay.js';
 import type { Publish } from './incidents/effects.js';
+import { countOpenIncidents } from './incidents/incident.repository.js';
 import { incidentService } from './incidents/incident.service.js';
 import { incidentMetrics } from './metrics.js';
 import { incidentsRoutes } from './routes/v1/incidents.js';
@@ -33,12 +34,14 @@ export async function buildApp(config: IncidentsApiConfig, { logStream }: BuildO
   const db: Kysely<Database> = app.db;
 
   const bus = new IncidentEventBus();
-  const metrics = incidentMetrics(app.metricsRegistry, db, app.log);
+  // Every database call a request makes runs through the kit's database policy (breaker + timeout): a scrape's
+  // count of open incidents too.
+  const openIncidents = app.guardDatabase({ count: () => countOpenIncidents(db) });
+  const metrics = incidentMetrics(app.metricsRegistry, openIncidents.count, app.log);
   const publish: Publish = (effects) => {
     metrics.observe(effects);
     bus.publish(effects.events);
   };
-  // Every service runs through the kit's database policy (breaker + timeout).
   const incidents = app.guardDatabase(incidentService(db, publish));
   const intake = app.guardDatabase(alertIntake(db, publish, { resolveStatus: config.ALERTS_RESOLVE_STATUS }));
   const events = app.guardDatabase(incidentEventService(db));

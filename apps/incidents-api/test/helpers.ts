@@ -4,6 +4,7 @@ import { IncidentsApiConfigSchema } from '../src/config.js';
 export type App = Awaited<ReturnType<typeof buildApp>>;
 
 export const ALERTS_TOKEN = 'test-alerts-token-0123456789';
+export const CHAOS_ADMIN_TOKEN = 'chaos-admin-token-for-tests';
 export const MISSING = '00000000-0000-4000-8000-000000000000';
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -54,4 +55,24 @@ export async function count(app: App, table: string): Promise<number> {
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .executeTakeFirstOrThrow();
   return Number(row.n);
+}
+
+/**
+ * Makes every guarded database call of an app started with chaos enabled fail, as in an outage, while the database
+ * itself stays up: what still answers has reached the database past the guard.
+ */
+export async function failGuardedDatabaseCalls(app: App) {
+  const response = await app.inject({
+    method: 'POST',
+    url: '/admin/chaos/faults',
+    headers: { authorization: `Bearer ${CHAOS_ADMIN_TOKEN}` },
+    payload: {
+      kind: 'error',
+      target: { dependency: 'database' },
+      probability: 1,
+      status: 503,
+      durationSeconds: 60,
+    },
+  });
+  if (response.statusCode !== 201) throw new Error(`fault not created: ${response.body}`);
 }

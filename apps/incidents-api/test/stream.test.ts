@@ -1,6 +1,12 @@
 import { startTestApp, useTestApp } from '@steadfast/service-kit/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createIncident, incidentsApp, patchIncident } from './helpers.js';
+import {
+  CHAOS_ADMIN_TOKEN,
+  createIncident,
+  failGuardedDatabaseCalls,
+  incidentsApp,
+  patchIncident,
+} from './helpers.js';
 
 // A real listening port: streaming is about HTTP itself.
 const t = useTestApp(incidentsApp());
@@ -156,24 +162,11 @@ describe('GET /v1/incidents/stream', () => {
   });
 
   it('replays through the database guard: while database calls fail, a resuming stream ends at once', async () => {
-    const token = 'chaos-admin-token-for-tests';
-    const chaotic = await startTestApp(incidentsApp({ CHAOS_ENABLED: 'true', CHAOS_ADMIN_TOKEN: token }));
+    const chaotic = await startTestApp(incidentsApp({ CHAOS_ENABLED: 'true', CHAOS_ADMIN_TOKEN }));
     try {
       const url = await chaotic.app.listen({ port: 0, host: '127.0.0.1' });
-      const fault = await chaotic.app.inject({
-        method: 'POST',
-        url: '/admin/chaos/faults',
-        headers: { authorization: `Bearer ${token}` },
-        payload: {
-          kind: 'error',
-          target: { dependency: 'database' },
-          probability: 1,
-          status: 503,
-          durationSeconds: 60,
-        },
-      });
-      expect(fault.statusCode).toBe(201);
-      // Chaos fails only guarded calls; a replay past the guard would succeed and keep the stream open.
+      await failGuardedDatabaseCalls(chaotic.app);
+      // A replay past the guard would succeed and keep the stream open.
       const response = await fetch(`${url}/v1/incidents/stream`, {
         headers: { 'last-event-id': '0' },
         signal: AbortSignal.timeout(5000),

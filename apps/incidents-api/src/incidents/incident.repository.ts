@@ -1,6 +1,6 @@
 import { type PageRequest, pageNewestFirst } from '@steadfast/service-kit';
 import { type Kysely, sql, type UpdateObject } from 'kysely';
-import type { Database, IncidentRow, NewIncidentRow, TimelineKind } from '../db/schema.js';
+import type { Database, IncidentRow, NewIncidentRow, Severity, TimelineKind } from '../db/schema.js';
 import {
   type Incident,
   type IncidentFilter,
@@ -37,6 +37,17 @@ export function lockOpenIncidentRowOfGroup(
 
 export function findIncidentRows(db: Kysely<Database>, ids: readonly string[]): Promise<IncidentRow[]> {
   return db.selectFrom('incidents').selectAll().where('id', 'in', ids).execute();
+}
+
+/** Unresolved incidents by severity; a severity with none is absent. */
+export async function countOpenIncidents(db: Kysely<Database>): Promise<Map<Severity, number>> {
+  const rows = await db
+    .selectFrom('incidents')
+    .select(['severity', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('status', '<>', 'resolved')
+    .groupBy('severity')
+    .execute();
+  return new Map(rows.map((row) => [row.severity, Number(row.n)]));
 }
 
 export async function listIncidentRows(db: Kysely<Database>, filter: IncidentFilter, page: PageRequest) {
