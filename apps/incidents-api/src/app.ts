@@ -5,16 +5,18 @@ import { alertIntake } from './alerts/intake.js';
 import type { IncidentsApiConfig } from './config.js';
 import { migrations } from './db/migrations/index.js';
 import type { Database } from './db/schema.js';
-import { IncidentEventBus } from './events/bus.js';
-import { incidentEventRelay } from './events/relay.js';
+import { incidentEventService } from './events/event.service.js';
+import { IncidentEventBus } from './events/event-bus.js';
+import { eventRelayPlugin } from './events/event-relay.js';
 import type { Publish } from './incidents/effects.js';
-import { incidentRepository } from './incidents/repository.js';
+import { countOpenIncidents } from './incidents/incident.repository.js';
+import { incidentService } from './incidents/incident.service.js';
 import { incidentMetrics } from './metrics.js';
 import { incidentsRoutes } from './routes/v1/incidents.js';
 import { integrationsRoutes } from './routes/v1/integrations.js';
 import { servicesRoutes } from './routes/v1/services.js';
 import { incidentStreamRoutes } from './routes/v1/stream.js';
-import { serviceRepository } from './services/repository.js';
+import { serviceCatalog } from './services/service.service.js';
 
 export const SERVICE = {
   name: 'incidents-api',
@@ -32,28 +34,26 @@ export async function buildApp(config: IncidentsApiConfig, { logStream }: BuildO
   const db: Kysely<Database> = app.db;
 
   const bus = new IncidentEventBus();
-  const metrics = incidentMetrics(app.metricsRegistry, db, app.log);
+  // Every database call a request makes runs through the kit's database policy (breaker + timeout): a scrape's
+  // count of open incidents too.
+  const openIncidents = app.guardDatabase({ count: () => countOpenIncidents(db) });
+  const metrics = incidentMetrics(app.metricsRegistry, openIncidents.count, app.log);
   const publish: Publish = (effects) => {
     metrics.observe(effects);
     bus.publish(effects.events);
   };
-  // Repositories run through the kit's database policy (breaker + timeout), like every service's.
-  const incidents = app.guardDatabase(incidentRepository(db, publish));
+  const incidents = app.guardDatabase(incidentService(db, publish));
   const intake = app.guardDatabase(alertIntake(db, publish, { resolveStatus: config.ALERTS_RESOLVE_STATUS }));
+  const events = app.guardDatabase(incidentEventService(db));
 
-  const relay = incidentEventRelay({ pool: app.database.pool, db, bus, log: app.log });
-  await relay.start();
-  // Before the server and the pool close: the pool waits for its checked-out clients.
-  app.addHook('preClose', async () => relay.stop());
-  app.addHook('onClose', async () => relay.stop());
-
+  await app.register(eventRelayPlugin, { bus, events });
   await app.register(servicesRoutes, {
     prefix: '/v1/services',
-    services: app.guardDatabase(serviceRepository(db)),
+    services: app.guardDatabase(serviceCatalog(db)),
   });
   await app.register(incidentStreamRoutes, {
     prefix: '/v1/incidents',
-    db,
+    events,
     bus,
     heartbeatMs: config.SSE_HEARTBEAT_MS,
   });

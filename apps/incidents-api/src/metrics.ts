@@ -1,15 +1,18 @@
 import type { FastifyBaseLogger } from 'fastify';
-import type { Kysely } from 'kysely';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import type { Database } from './db/schema.js';
+import type { Severity } from './db/schema.js';
 import type { Effects } from './incidents/effects.js';
-import { SEVERITIES } from './incidents/lifecycle.js';
+import { SEVERITIES } from './incidents/status.js';
 
 // Incidents are acknowledged in minutes and resolved in minutes to days.
 const DURATION_BUCKETS = [60, 300, 600, 1800, 3600, 7200, 14_400, 43_200, 86_400, 259_200, 604_800];
 
 /** The incident metrics on the service's registry; open incidents are counted in the database at scrape time. */
-export function incidentMetrics(registry: Registry, db: Kysely<Database>, log: FastifyBaseLogger) {
+export function incidentMetrics(
+  registry: Registry,
+  countOpen: () => Promise<Map<Severity, number>>,
+  log: FastifyBaseLogger,
+) {
   new Gauge({
     name: 'incidents_open',
     help: 'Incidents not yet resolved, by severity',
@@ -17,15 +20,8 @@ export function incidentMetrics(registry: Registry, db: Kysely<Database>, log: F
     registers: [registry],
     async collect() {
       try {
-        const rows = await db
-          .selectFrom('incidents')
-          .select(['severity', (eb) => eb.fn.countAll<number>().as('n')])
-          .where('status', '<>', 'resolved')
-          .groupBy('severity')
-          .execute();
-        for (const severity of SEVERITIES) {
-          this.set({ severity }, Number(rows.find((row) => row.severity === severity)?.n ?? 0));
-        }
+        const counts = await countOpen();
+        for (const severity of SEVERITIES) this.set({ severity }, counts.get(severity) ?? 0);
       } catch (error) {
         // A scrape during an outage keeps the last counts rather than failing the whole scrape.
         log.warn({ err: error }, 'incidents_open: could not count open incidents');

@@ -1,7 +1,8 @@
+import { startTestApp, useTestApp } from '@steadfast/service-kit/testing';
 import { describe, expect, it } from 'vitest';
-import { ALERTS_TOKEN, count, startApp, useTestApp } from './helpers.js';
+import { ALERTS_TOKEN, count, incidentsApp, TABLES } from './helpers.js';
 
-const t = useTestApp();
+const t = useTestApp({ ...incidentsApp(), truncate: TABLES });
 
 const URL = '/v1/integrations/alertmanager';
 const GROUP_KEY = '{}/{severity="critical"}:{alertname="HighErrorRate", service="checkout"}';
@@ -262,7 +263,7 @@ describe('invalid payloads', () => {
 
 describe('configuration', () => {
   it('resolves the incident when ALERTS_RESOLVE_STATUS=resolved', async () => {
-    const other = await startApp({ ALERTS_RESOLVE_STATUS: 'resolved' });
+    const other = await startTestApp(incidentsApp({ ALERTS_RESOLVE_STATUS: 'resolved' }));
     try {
       const post = (payload: unknown) =>
         other.app.inject({
@@ -282,7 +283,7 @@ describe('configuration', () => {
   });
 
   it('is disabled (503) when ALERTS_TOKEN is not set', async () => {
-    const other = await startApp({ ALERTS_TOKEN: '' });
+    const other = await startTestApp(incidentsApp({ ALERTS_TOKEN: '' }));
     try {
       const response = await other.app.inject({
         method: 'POST',

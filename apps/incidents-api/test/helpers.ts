@@ -1,45 +1,30 @@
-import { createTestDatabase, type TestDatabase } from '@steadfast/embedded-pg';
-import { loadConfig } from '@steadfast/http';
-import { sql } from 'kysely';
-import { afterAll, beforeAll, beforeEach, inject } from 'vitest';
 import { buildApp } from '../src/app.js';
 import { IncidentsApiConfigSchema } from '../src/config.js';
 
 export type App = Awaited<ReturnType<typeof buildApp>>;
 
 export const ALERTS_TOKEN = 'test-alerts-token-0123456789';
+export const CHAOS_ADMIN_TOKEN = 'chaos-admin-token-for-tests';
 export const MISSING = '00000000-0000-4000-8000-000000000000';
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-/** A fresh database and an app on it (or another replica on `database`); `close` closes what it started. */
-export async function startApp(env: Record<string, string> = {}, shared?: TestDatabase) {
-  const database: TestDatabase = shared ?? (await createTestDatabase(inject('postgresAdminUrl')));
-  const app = await buildApp(
-    loadConfig(IncidentsApiConfigSchema, {
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'silent',
-      DATABASE_URL: database.url,
-      RATE_LIMIT_MAX: '100000',
-      ALERTS_TOKEN,
-      SSE_HEARTBEAT_MS: '50',
-      ...env,
-    }),
-  );
-  return {
-    app,
-    database,
-    close: async () => {
-      await app.close();
-      if (!shared) await database.drop();
-    },
-  };
-}
+/** The app as the kit's test harness (`startTestApp`, `useTestApp`) builds it, with `env` on top. */
+export const incidentsApp = (env: Record<string, string> = {}) => ({
+  buildApp,
+  configSchema: IncidentsApiConfigSchema,
+  env: { ALERTS_TOKEN, SSE_HEARTBEAT_MS: '50', ...env },
+});
 
-/** Empties every table, so each test starts from nothing. */
-export async function truncateAll(app: App) {
-  await sql`truncate services, incidents, incident_services, timeline_events, alerts, idempotency_keys,
-    incident_events restart identity cascade`.execute(app.db);
-}
+/** The app's own tables, for files whose tests share one app and each start from nothing. */
+export const TABLES = [
+  'services',
+  'incidents',
+  'incident_services',
+  'timeline_events',
+  'alerts',
+  'idempotency_keys',
+  'incident_events',
+];
 
 export async function createService(app: App, payload: Record<string, unknown> = {}) {
   const response = await app.inject({
@@ -73,17 +58,21 @@ export async function count(app: App, table: string): Promise<number> {
 }
 
 /**
- * One app on a fresh database for the test file, emptied before each test. Read `.app` inside tests and hooks
- * (it exists once beforeAll has run).
+ * Makes every guarded database call of an app started with chaos enabled fail, as in an outage, while the database
+ * itself stays up: what still answers has reached the database past the guard.
  */
-export function useTestApp(env: Record<string, string> = {}, { truncate = true } = {}) {
-  const context = {} as Awaited<ReturnType<typeof startApp>>;
-  beforeAll(async () => {
-    Object.assign(context, await startApp(env));
+export async function failGuardedDatabaseCalls(app: App) {
+  const response = await app.inject({
+    method: 'POST',
+    url: '/admin/chaos/faults',
+    headers: { authorization: `Bearer ${CHAOS_ADMIN_TOKEN}` },
+    payload: {
+      kind: 'error',
+      target: { dependency: 'database' },
+      probability: 1,
+      status: 503,
+      durationSeconds: 60,
+    },
   });
-  afterAll(async () => {
-    await context.close?.();
-  });
-  if (truncate) beforeEach(() => truncateAll(context.app));
-  return context;
+  if (response.statusCode !== 201) throw new Error(`fault not created: ${response.body}`);
 }

@@ -1,8 +1,20 @@
+import { startTestApp, useTestApp } from '@steadfast/service-kit/testing';
 import { describe, expect, it } from 'vitest';
-import { STATUSES } from '../src/incidents/lifecycle.js';
-import { count, createIncident, createService, MISSING, patchIncident, UUID, useTestApp } from './helpers.js';
+import { STATUSES } from '../src/incidents/status.js';
+import {
+  CHAOS_ADMIN_TOKEN,
+  count,
+  createIncident,
+  createService,
+  failGuardedDatabaseCalls,
+  incidentsApp,
+  MISSING,
+  patchIncident,
+  TABLES,
+  UUID,
+} from './helpers.js';
 
-const t = useTestApp();
+const t = useTestApp({ ...incidentsApp(), truncate: TABLES });
 
 const post = (payload: unknown, headers: Record<string, string> = {}) =>
   t.app.inject({ method: 'POST', url: '/v1/incidents', payload: payload as object, headers });
@@ -393,6 +405,26 @@ describe('metrics and docs', () => {
     expect(metrics).toMatch(/incidents_open\{severity="low",service="incidents-api"\} 0/);
     expect(metrics).toMatch(/incident_time_to_acknowledge_seconds_count\{service="incidents-api"\} [1-9]/);
     expect(metrics).toMatch(/incident_time_to_resolve_seconds_count\{service="incidents-api"\} [1-9]/);
+  });
+
+  it('counts open incidents through the database guard: while guarded calls fail, a scrape keeps the last counts', async () => {
+    const chaotic = await startTestApp(incidentsApp({ CHAOS_ENABLED: 'true', CHAOS_ADMIN_TOKEN }));
+    try {
+      const critical = async () =>
+        /incidents_open\{severity="critical",service="incidents-api"\} (\d+)/.exec(
+          (await chaotic.app.inject({ url: '/metrics' })).body,
+        )?.[1];
+      await createIncident(chaotic.app, { severity: 'critical' });
+      expect(await critical()).toBe('1');
+      await failGuardedDatabaseCalls(chaotic.app);
+      await chaotic.app.db
+        .insertInto('incidents')
+        .values({ title: 'Past the API', severity: 'critical' })
+        .execute();
+      expect(await critical()).toBe('1');
+    } finally {
+      await chaotic.close();
+    }
   });
 
   it('documents every route in OpenAPI', async () => {

@@ -2,11 +2,14 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runServiceProcess, startServiceProcess } from '@steadfast/service-kit/testing';
-import { afterAll, describe, expect, it } from 'vitest';
+import { createTestDatabase } from '@steadfast/embedded-pg/testing';
+import { runServiceProcess, startServiceProcess, tablesOf } from '@steadfast/service-kit/testing';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { TABLES } from './helpers.js';
 
 // The built service, run the way `pnpm start` runs it (turbo builds the app before its tests).
 const SERVER = fileURLToPath(new URL('../dist/server.js', import.meta.url));
+const MIGRATE = fileURLToPath(new URL('../dist/migrate.js', import.meta.url));
 const dirs: string[] = [];
 afterAll(async () => {
   for (const dir of dirs) await rm(dir, { recursive: true, force: true });
@@ -38,5 +41,18 @@ describe('the incidents-api process', () => {
     expect(code).toBe(1);
     expect(stderr).toContain('ALERTS_TOKEN');
     expect(stderr).toContain('ALERTS_RESOLVE_STATUS');
+  });
+
+  it('db:migrate creates every table startup would, then exits 0', async () => {
+    const database = await createTestDatabase(inject('postgresAdminUrl'));
+    try {
+      const { code } = await runServiceProcess(MIGRATE, { DATABASE_URL: database.url, LOG_LEVEL: 'silent' });
+      expect(code).toBe(0);
+      expect(await tablesOf(database.url)).toEqual(
+        expect.arrayContaining([...TABLES, 'slo_sli_minutes', 'chaos_faults', 'chaos_audit']),
+      );
+    } finally {
+      await database.drop();
+    }
   });
 });

@@ -1,7 +1,17 @@
+import { useTestApp } from '@steadfast/service-kit/testing';
 import { describe, expect, it } from 'vitest';
-import { count, createIncident, createService, MISSING, patchIncident, UUID, useTestApp } from './helpers.js';
+import {
+  count,
+  createIncident,
+  createService,
+  incidentsApp,
+  MISSING,
+  patchIncident,
+  TABLES,
+  UUID,
+} from './helpers.js';
 
-const t = useTestApp();
+const t = useTestApp({ ...incidentsApp(), truncate: TABLES });
 
 describe('POST /v1/services', () => {
   it('registers a service and answers 201 with Location', async () => {

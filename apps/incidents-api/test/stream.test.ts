@@ -1,8 +1,15 @@
+import { startTestApp, useTestApp } from '@steadfast/service-kit/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createIncident, patchIncident, startApp, useTestApp } from './helpers.js';
+import {
+  CHAOS_ADMIN_TOKEN,
+  createIncident,
+  failGuardedDatabaseCalls,
+  incidentsApp,
+  patchIncident,
+} from './helpers.js';
 
 // A real listening port: streaming is about HTTP itself.
-const t = useTestApp({}, { truncate: false });
+const t = useTestApp(incidentsApp());
 let base: string;
 beforeAll(async () => {
   base = await t.app.listen({ port: 0, host: '127.0.0.1' });
@@ -117,7 +124,7 @@ describe('GET /v1/incidents/stream', () => {
   });
 
   it('delivers changes committed by another replica (LISTEN/NOTIFY), once each', async () => {
-    const replica = await startApp({}, t.database);
+    const replica = await startTestApp({ ...incidentsApp(), database: t.database });
     try {
       let incidentId = '';
       const { messages } = await readStream(
@@ -154,13 +161,30 @@ describe('GET /v1/incidents/stream', () => {
     }
   });
 
+  it('replays through the database guard: while database calls fail, a resuming stream ends at once', async () => {
+    const chaotic = await startTestApp(incidentsApp({ CHAOS_ENABLED: 'true', CHAOS_ADMIN_TOKEN }));
+    try {
+      const url = await chaotic.app.listen({ port: 0, host: '127.0.0.1' });
+      await failGuardedDatabaseCalls(chaotic.app);
+      // A replay past the guard would succeed and keep the stream open.
+      const response = await fetch(`${url}/v1/incidents/stream`, {
+        headers: { 'last-event-id': '0' },
+        signal: AbortSignal.timeout(5000),
+      });
+      expect(response.status).toBe(200);
+      expect(await response.text()).toMatch(/^retry: 3000\n\n(: heartbeat\n\n)*$/);
+    } finally {
+      await chaotic.close();
+    }
+  });
+
   it('rejects a Last-Event-ID that is not a number with 400', async () => {
     const response = await fetch(`${base}/v1/incidents/stream`, { headers: { 'last-event-id': 'abc' } });
     expect(response.status).toBe(400);
   });
 
   it('ends open streams when the t.app closes, so shutdown does not hang', async () => {
-    const other = await startApp();
+    const other = await startTestApp(incidentsApp());
     const url = await other.app.listen({ port: 0, host: '127.0.0.1' });
     const response = await fetch(`${url}/v1/incidents/stream`);
     expect(response.status).toBe(200);

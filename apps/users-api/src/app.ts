@@ -5,7 +5,7 @@ import type { UsersApiConfig } from './config.js';
 import { migrations } from './db/migrations/index.js';
 import type { Database } from './db/schema.js';
 import { usersRoutes } from './routes/v1/users.js';
-import { userRepository } from './users/repository.js';
+import { userService } from './users/user.service.js';
 
 export const SERVICE = {
   name: 'users-api',
@@ -21,6 +21,6 @@ export interface BuildOptions {
 export async function buildApp(config: UsersApiConfig, { logStream }: BuildOptions = {}) {
   const app = await createService({ service: SERVICE, config, ...(logStream ? { logStream } : {}) });
   const db: Kysely<Database> = app.db;
-  await app.register(usersRoutes, { prefix: '/v1/users', users: app.guardDatabase(userRepository(db)) });
+  await app.register(usersRoutes, { prefix: '/v1/users', users: app.guardDatabase(userService(db)) });
   return app;
 }

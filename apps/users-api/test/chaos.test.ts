@@ -1,53 +1,40 @@
-import { createTestDatabase, type TestDatabase } from '@steadfast/embedded-pg';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { buildApp } from '../src/app.js';
-import { testConfig } from './helpers.js';
+import { startTestApp, useTestApp } from '@steadfast/service-kit/testing';
+import { describe, expect, it } from 'vitest';
+import { usersApp } from './helpers.js';
 
 // The README's chaos scenarios, run for real: a database fault opens the breaker, the kill switch recovers.
 const TOKEN = 'chaos-admin-token-for-tests';
 const auth = { authorization: `Bearer ${TOKEN}` };
 const BREAKER_OPEN_MS = 800;
-let database: TestDatabase;
-let app: Awaited<ReturnType<typeof buildApp>>;
-
-beforeAll(async () => {
-  database = await createTestDatabase(inject('postgresAdminUrl'));
-  app = await buildApp(
-    testConfig(database.url, {
-      CHAOS_ENABLED: 'true',
-      CHAOS_ADMIN_TOKEN: TOKEN,
-      DB_BREAKER_OPEN_MS: String(BREAKER_OPEN_MS),
-      HEALTH_CACHE_MS: '0',
-    }),
-  );
-});
-afterAll(async () => {
-  await app?.close();
-  await database?.drop();
-});
+const t = useTestApp(
+  usersApp({
+    CHAOS_ENABLED: 'true',
+    CHAOS_ADMIN_TOKEN: TOKEN,
+    DB_BREAKER_OPEN_MS: String(BREAKER_OPEN_MS),
+    HEALTH_CACHE_MS: '0',
+  }),
+);
 
 describe('chaos in users-api', () => {
   it('is off and invisible unless enabled', async () => {
-    const plain = await createTestDatabase(inject('postgresAdminUrl'));
-    const off = await buildApp(testConfig(plain.url));
+    const off = await startTestApp(usersApp());
     try {
-      expect((await off.inject({ url: '/admin/chaos/status', headers: auth })).statusCode).toBe(404);
+      expect((await off.app.inject({ url: '/admin/chaos/status', headers: auth })).statusCode).toBe(404);
     } finally {
       await off.close();
-      await plain.drop();
     }
   });
 
   it('protects the admin API with the bearer token', async () => {
-    expect((await app.inject({ url: '/admin/chaos/status' })).statusCode).toBe(401);
-    const wrong = await app.inject({
+    expect((await t.app.inject({ url: '/admin/chaos/status' })).statusCode).toBe(401);
+    const wrong = await t.app.inject({
       url: '/admin/chaos/status',
       headers: { authorization: 'Bearer wrong-token-of-some-length' },
     });
     expect(wrong.statusCode).toBe(403);
     expect(wrong.json().error.code).toBe('FORBIDDEN');
-    expect((await app.inject({ url: '/admin/chaos/status', headers: auth })).statusCode).toBe(200);
-    const spec = (await app.inject({ url: '/docs/json' })).json();
+    expect((await t.app.inject({ url: '/admin/chaos/status', headers: auth })).statusCode).toBe(200);
+    const spec = (await t.app.inject({ url: '/docs/json' })).json();
     expect(spec.components.securitySchemes.bearerAuth).toEqual({ type: 'http', scheme: 'bearer' });
     expect(spec.paths['/admin/chaos/faults'].post.security).toEqual([{ bearerAuth: [] }]);
     expect(spec.paths['/v1/users/'].post.security).toBeUndefined();
@@ -55,13 +42,13 @@ describe('chaos in users-api', () => {
 
   it('database failure cascade: an injected database fault opens the breaker; the kill switch recovers', async () => {
     const { data: user } = (
-      await app.inject({
+      await t.app.inject({
         method: 'POST',
         url: '/v1/users',
         payload: { name: 'Chaos', email: 'chaos@example.com' },
       })
     ).json();
-    const fault = await app.inject({
+    const fault = await t.app.inject({
       method: 'POST',
       url: '/admin/chaos/faults',
       headers: auth,
@@ -77,30 +64,30 @@ describe('chaos in users-api', () => {
 
     const codes: string[] = [];
     for (let i = 0; i < 7; i++)
-      codes.push((await app.inject({ url: `/v1/users/${user.id}` })).json().error?.code);
+      codes.push((await t.app.inject({ url: `/v1/users/${user.id}` })).json().error?.code);
     // Five injected failures reach the breaker, which then opens; the service reports one outage code.
     expect(codes.slice(0, 5)).toEqual(Array(5).fill('CHAOS_INJECTED'));
     expect(codes.slice(5)).toEqual(['DEPENDENCY_UNAVAILABLE', 'DEPENDENCY_UNAVAILABLE']);
-    const ready = (await app.inject({ url: '/health/ready' })).json();
+    const ready = (await t.app.inject({ url: '/health/ready' })).json();
     expect(ready.breakers).toEqual([{ name: 'database', state: 'open' }]);
     // Operational routes are never targeted.
-    expect((await app.inject({ url: '/health/live' })).statusCode).toBe(200);
+    expect((await t.app.inject({ url: '/health/live' })).statusCode).toBe(200);
 
-    const killed = await app.inject({ method: 'DELETE', url: '/admin/chaos/faults', headers: auth });
+    const killed = await t.app.inject({ method: 'DELETE', url: '/admin/chaos/faults', headers: auth });
     expect(killed.statusCode).toBeLessThan(300);
     await new Promise((resolve) => setTimeout(resolve, BREAKER_OPEN_MS + 100));
     for (let i = 0; i < 2; i++)
-      expect((await app.inject({ url: `/v1/users/${user.id}` })).statusCode).toBe(200);
-    expect((await app.inject({ url: '/health/ready' })).json().breakers).toEqual([
+      expect((await t.app.inject({ url: `/v1/users/${user.id}` })).statusCode).toBe(200);
+    expect((await t.app.inject({ url: '/health/ready' })).json().breakers).toEqual([
       { name: 'database', state: 'closed' },
     ]);
 
-    const audit = (await app.inject({ url: '/admin/chaos/audit', headers: auth })).json();
+    const audit = (await t.app.inject({ url: '/admin/chaos/audit', headers: auth })).json();
     expect(JSON.stringify(audit)).toContain('killed');
   });
 
   it('latency under load: a latency fault on a route delays only that route', async () => {
-    const fault = await app.inject({
+    const fault = await t.app.inject({
       method: 'POST',
       url: '/admin/chaos/faults',
       headers: auth,
@@ -115,7 +102,7 @@ describe('chaos in users-api', () => {
     expect(fault.statusCode).toBe(201);
     const timed = async (url: string) => {
       const started = performance.now();
-      const response = await app.inject({ url });
+      const response = await t.app.inject({ url });
       return { status: response.statusCode, ms: performance.now() - started };
     };
     const [a, b, c] = await Promise.all([timed('/v1/users'), timed('/v1/users'), timed('/v1/users')]);
@@ -126,14 +113,18 @@ describe('chaos in users-api', () => {
     // Three concurrent delays overlap rather than queue.
     expect(Math.max(a.ms, b.ms, c.ms)).toBeLessThan(900);
     // Only the three targeted requests were delayed; the probe was not touched.
-    await app.inject({ url: '/health/ready' });
-    const status = (await app.inject({ url: '/admin/chaos/status', headers: auth })).json().data;
+    await t.app.inject({ url: '/health/ready' });
+    const status = (await t.app.inject({ url: '/admin/chaos/status', headers: auth })).json().data;
     expect(status.injections.byFault[fault.json().data.id]).toBe(3);
-    await app.inject({ method: 'DELETE', url: `/admin/chaos/faults/${fault.json().data.id}`, headers: auth });
+    await t.app.inject({
+      method: 'DELETE',
+      url: `/admin/chaos/faults/${fault.json().data.id}`,
+      headers: auth,
+    });
   });
 
   it('stop condition: an experiment that burns the error budget too fast is removed by itself', async () => {
-    const fault = await app.inject({
+    const fault = await t.app.inject({
       method: 'POST',
       url: '/admin/chaos/faults',
       headers: auth,
@@ -145,17 +136,17 @@ describe('chaos in users-api', () => {
       },
     });
     expect(fault.statusCode).toBe(201);
-    for (let i = 0; i < 20; i++) expect((await app.inject({ url: '/v1/users' })).statusCode).toBe(500);
+    for (let i = 0; i < 20; i++) expect((await t.app.inject({ url: '/v1/users' })).statusCode).toBe(500);
     // 100 % errors against a 99.9 % objective is a burn far above the 14.4x limit; the check runs every 5 s.
     let active = 1;
     for (let waited = 0; active > 0 && waited < 8000; waited += 200) {
       await new Promise((resolve) => setTimeout(resolve, 200));
-      active = (await app.inject({ url: '/admin/chaos/faults', headers: auth })).json().data.length;
+      active = (await t.app.inject({ url: '/admin/chaos/faults', headers: auth })).json().data.length;
     }
     expect(active).toBe(0);
-    expect((await app.inject({ url: '/v1/users' })).statusCode).toBe(200);
+    expect((await t.app.inject({ url: '/v1/users' })).statusCode).toBe(200);
     const audit = (
-      await app.inject({ url: `/admin/chaos/audit?faultId=${fault.json().data.id}`, headers: auth })
+      await t.app.inject({ url: `/admin/chaos/audit?faultId=${fault.json().data.id}`, headers: auth })
     ).json();
     const ended = audit.data.find((row: { action: string }) => row.action === 'fault.ended');
     expect(ended.reason).toBe('stopped by condition');

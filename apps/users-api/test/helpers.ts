@@ -1,12 +1,9 @@
-import { loadConfig } from '@steadfast/http';
+import { buildApp } from '../src/app.js';
 import { UsersApiConfigSchema } from '../src/config.js';
 
-/** Config for a test app on the given database: quiet logs and no rate limit unless a test sets its own. */
-export const testConfig = (databaseUrl: string, env: Record<string, string> = {}) =>
-  loadConfig(UsersApiConfigSchema, {
-    NODE_ENV: 'test',
-    LOG_LEVEL: 'silent',
-    DATABASE_URL: databaseUrl,
-    RATE_LIMIT_MAX: '100000',
-    ...env,
-  });
+/** The app as the kit's test harness (`startTestApp`, `useTestApp`) builds it, with `env` on top. */
+export const usersApp = (env: Record<string, string> = {}) => ({
+  buildApp,
+  configSchema: UsersApiConfigSchema,
+  env,
+});

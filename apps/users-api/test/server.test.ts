@@ -2,9 +2,8 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createTestDatabase } from '@steadfast/embedded-pg';
-import { runServiceProcess, startServiceProcess } from '@steadfast/service-kit/testing';
-import pg from 'pg';
+import { createTestDatabase } from '@steadfast/embedded-pg/testing';
+import { runServiceProcess, startServiceProcess, tablesOf } from '@steadfast/service-kit/testing';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 
 // The built service, run the way `pnpm start` runs it (turbo builds the app before its tests).
@@ -69,13 +68,7 @@ describe('the users-api process', () => {
     try {
       const { code } = await runServiceProcess(MIGRATE, { DATABASE_URL: database.url, LOG_LEVEL: 'silent' });
       expect(code).toBe(0);
-      const client = new pg.Client({ connectionString: database.url });
-      await client.connect();
-      const { rows } = await client.query(
-        "select tablename from pg_tables where schemaname = 'public' order by 1",
-      );
-      await client.end();
-      expect(rows.map((row) => row.tablename)).toEqual(
+      expect(await tablesOf(database.url)).toEqual(
         expect.arrayContaining(['users', 'slo_sli_minutes', 'chaos_faults', 'chaos_audit']),
       );
     } finally {

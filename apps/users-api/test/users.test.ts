@@ -1,29 +1,15 @@
-import { createTestDatabase, type TestDatabase } from '@steadfast/embedded-pg';
-import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
-import { buildApp } from '../src/app.js';
-import { testConfig } from './helpers.js';
+import { useTestApp } from '@steadfast/service-kit/testing';
+import { describe, expect, it } from 'vitest';
+import { usersApp } from './helpers.js';
 
-let database: TestDatabase;
-let app: Awaited<ReturnType<typeof buildApp>>;
-
-beforeAll(async () => {
-  database = await createTestDatabase(inject('postgresAdminUrl'));
-  app = await buildApp(testConfig(database.url));
-});
-afterAll(async () => {
-  await app?.close();
-  await database?.drop();
-});
-beforeEach(async () => {
-  await app.db.deleteFrom('users').execute();
-});
+const t = useTestApp({ ...usersApp(), truncate: ['users'] });
 
 const create = (payload: unknown) =>
-  app.inject({ method: 'POST', url: '/v1/users', payload: payload as object });
+  t.app.inject({ method: 'POST', url: '/v1/users', payload: payload as object });
 const userCount = async () =>
   Number(
     (
-      await app.db
+      await t.app.db
         .selectFrom('users')
         .select((eb) => eb.fn.countAll().as('n'))
         .executeTakeFirstOrThrow()
@@ -93,14 +79,14 @@ describe('POST /v1/users', () => {
     const name = `Robert'); DROP TABLE users;-- "\\ \u0000x`.replace('\u0000', '');
     const response = await create({ name, email: "o'brien+sql@example.com" });
     expect(response.statusCode).toBe(201);
-    const fetched = await app.inject({ url: `/v1/users/${response.json().data.id}` });
+    const fetched = await t.app.inject({ url: `/v1/users/${response.json().data.id}` });
     expect(fetched.json().data.name).toBe(name);
     expect(fetched.json().data.email).toBe("o'brien+sql@example.com");
     expect(await userCount()).toBe(1);
   });
 
   it('answers malformed JSON with 400, an oversized body with 413, and other types with 415', async () => {
-    const malformed = await app.inject({
+    const malformed = await t.app.inject({
       method: 'POST',
       url: '/v1/users',
       headers: { 'content-type': 'application/json' },
@@ -110,7 +96,7 @@ describe('POST /v1/users', () => {
     expect(malformed.json().error.code).toBe('MALFORMED_BODY');
     const huge = await create({ name: 'A', email: 'a@example.com', pad: 'x'.repeat(1_100_000) });
     expect(huge.statusCode).toBe(413);
-    const form = await app.inject({
+    const form = await t.app.inject({
       method: 'POST',
       url: '/v1/users',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -124,16 +110,16 @@ describe('POST /v1/users', () => {
 describe('GET /v1/users/:id', () => {
   it('returns the user', async () => {
     const { data } = (await create({ name: 'Grace', email: 'grace@example.com' })).json();
-    const response = await app.inject({ url: `/v1/users/${data.id}` });
+    const response = await t.app.inject({ url: `/v1/users/${data.id}` });
     expect(response.statusCode).toBe(200);
     expect(response.json().data).toEqual(data);
   });
 
   it('answers 400 for an id that is not a UUID and 404 for an absent one', async () => {
-    const bad = await app.inject({ url: '/v1/users/123' });
+    const bad = await t.app.inject({ url: '/v1/users/123' });
     expect(bad.statusCode).toBe(400);
     expect(bad.json().error.details).toEqual([{ field: 'params.id', message: 'must match format "uuid"' }]);
-    const absent = await app.inject({ url: `/v1/users/${MISSING}` });
+    const absent = await t.app.inject({ url: `/v1/users/${MISSING}` });
     expect(absent.statusCode).toBe(404);
     expect(absent.json().error.code).toBe('NOT_FOUND');
   });
@@ -147,7 +133,7 @@ describe('GET /v1/users', () => {
     const sizes: number[] = [];
     do {
       const url: string = cursor ? `/v1/users?limit=20&cursor=${cursor}` : '/v1/users?limit=20';
-      const response = await app.inject({ url });
+      const response = await t.app.inject({ url });
       expect(response.statusCode).toBe(200);
       const body = response.json();
       sizes.push(body.meta.count);
@@ -160,19 +146,19 @@ describe('GET /v1/users', () => {
 
   it('keeps the cursor stable when users are added between pages', async () => {
     for (let i = 0; i < 5; i++) await create({ name: `Old ${i}`, email: `old${i}@example.com` });
-    const first = (await app.inject({ url: '/v1/users?limit=2' })).json();
+    const first = (await t.app.inject({ url: '/v1/users?limit=2' })).json();
     await create({ name: 'Newer', email: 'newer@example.com' });
-    const second = (await app.inject({ url: `/v1/users?limit=10&cursor=${first.meta.nextCursor}` })).json();
+    const second = (await t.app.inject({ url: `/v1/users?limit=10&cursor=${first.meta.nextCursor}` })).json();
     expect(second.data.map((u: { name: string }) => u.name)).toEqual(['Old 2', 'Old 1', 'Old 0']);
     expect(second.meta.nextCursor).toBeNull();
   });
 
   it('defaults to 20 and returns an empty page when there are no users', async () => {
-    const empty = (await app.inject({ url: '/v1/users' })).json();
+    const empty = (await t.app.inject({ url: '/v1/users' })).json();
     expect(empty.data).toEqual([]);
     expect(empty.meta).toMatchObject({ count: 0, nextCursor: null });
     for (let i = 0; i < 21; i++) await create({ name: `U${i}`, email: `d${i}@example.com` });
-    expect((await app.inject({ url: '/v1/users' })).json().meta.count).toBe(20);
+    expect((await t.app.inject({ url: '/v1/users' })).json().meta.count).toBe(20);
   });
 
   it.each([
@@ -183,7 +169,7 @@ describe('GET /v1/users', () => {
     `cursor=${Buffer.from('1.x').toString('base64url')}`,
     'sort=name',
   ])('rejects %s with 400', async (query) => {
-    const response = await app.inject({ url: `/v1/users?${query}` });
+    const response = await t.app.inject({ url: `/v1/users?${query}` });
     expect(response.statusCode).toBe(400);
     expect(response.json().error.code).toBe('VALIDATION_FAILED');
   });
@@ -192,7 +178,7 @@ describe('GET /v1/users', () => {
 describe('PATCH /v1/users/:id', () => {
   it('changes only the given fields and bumps updatedAt', async () => {
     const { data } = (await create({ name: 'Old', email: 'keep@example.com' })).json();
-    const response = await app.inject({
+    const response = await t.app.inject({
       method: 'PATCH',
       url: `/v1/users/${data.id}`,
       payload: { name: 'New' },
@@ -207,7 +193,7 @@ describe('PATCH /v1/users/:id', () => {
     });
     expect(Date.parse(updated.updatedAt)).toBeGreaterThan(Date.parse(data.updatedAt) - 1);
     expect(updated.updatedAt).not.toBe(data.updatedAt);
-    const email = await app.inject({
+    const email = await t.app.inject({
       method: 'PATCH',
       url: `/v1/users/${data.id}`,
       payload: { email: 'NEW@Example.com' },
@@ -218,16 +204,16 @@ describe('PATCH /v1/users/:id', () => {
   it('rejects a taken email with 409, an empty or bad body with 400, and an absent user with 404', async () => {
     await create({ name: 'A', email: 'a@example.com' });
     const { data } = (await create({ name: 'B', email: 'b@example.com' })).json();
-    const taken = await app.inject({
+    const taken = await t.app.inject({
       method: 'PATCH',
       url: `/v1/users/${data.id}`,
       payload: { email: 'A@example.com' },
     });
     expect(taken.statusCode).toBe(409);
     expect(taken.json().error.code).toBe('EMAIL_TAKEN');
-    const empty = await app.inject({ method: 'PATCH', url: `/v1/users/${data.id}`, payload: {} });
+    const empty = await t.app.inject({ method: 'PATCH', url: `/v1/users/${data.id}`, payload: {} });
     expect(empty.statusCode).toBe(400);
-    const bad = await app.inject({
+    const bad = await t.app.inject({
       method: 'PATCH',
       url: `/v1/users/${data.id}`,
       payload: { email: 'nope', id: 'x' },
@@ -239,9 +225,13 @@ describe('PATCH /v1/users/:id', () => {
         .error.details.map((d: { field: string }) => d.field)
         .sort(),
     ).toEqual(['body.email', 'body.id']);
-    const absent = await app.inject({ method: 'PATCH', url: `/v1/users/${MISSING}`, payload: { name: 'x' } });
+    const absent = await t.app.inject({
+      method: 'PATCH',
+      url: `/v1/users/${MISSING}`,
+      payload: { name: 'x' },
+    });
     expect(absent.statusCode).toBe(404);
-    const unchanged = (await app.inject({ url: `/v1/users/${data.id}` })).json().data;
+    const unchanged = (await t.app.inject({ url: `/v1/users/${data.id}` })).json().data;
     expect(unchanged).toMatchObject({ name: 'B', email: 'b@example.com', updatedAt: data.updatedAt });
   });
 });
@@ -249,29 +239,29 @@ describe('PATCH /v1/users/:id', () => {
 describe('PATCH /v1/users/:id/state', () => {
   it('sets and clears the call state', async () => {
     const { data } = (await create({ name: 'Caller', email: 'call@example.com' })).json();
-    const set = await app.inject({
+    const set = await t.app.inject({
       method: 'PATCH',
       url: `/v1/users/${data.id}/state`,
       payload: { muted: true, deviceId: 'mic-1', deviceLabel: 'USB Microphone' },
     });
     expect(set.statusCode).toBe(200);
     expect(set.json().data).toMatchObject({ muted: true, deviceId: 'mic-1', deviceLabel: 'USB Microphone' });
-    const cleared = await app.inject({
+    const cleared = await t.app.inject({
       method: 'PATCH',
       url: `/v1/users/${data.id}/state`,
       payload: { deviceId: null },
     });
     expect(cleared.json().data).toMatchObject({ muted: true, deviceId: null, deviceLabel: 'USB Microphone' });
-    expect((await app.inject({ url: `/v1/users/${data.id}` })).json().data.deviceId).toBeNull();
+    expect((await t.app.inject({ url: `/v1/users/${data.id}` })).json().data.deviceId).toBeNull();
   });
 
   it('rejects an empty, unknown or mistyped state with 400 and an absent user with 404', async () => {
     const { data } = (await create({ name: 'Caller', email: 'call2@example.com' })).json();
     for (const payload of [{}, { volume: 3 }, { muted: 'loud' }, { deviceId: '' }]) {
-      const response = await app.inject({ method: 'PATCH', url: `/v1/users/${data.id}/state`, payload });
+      const response = await t.app.inject({ method: 'PATCH', url: `/v1/users/${data.id}/state`, payload });
       expect([JSON.stringify(payload), response.statusCode]).toEqual([JSON.stringify(payload), 400]);
     }
-    const absent = await app.inject({
+    const absent = await t.app.inject({
       method: 'PATCH',
       url: `/v1/users/${MISSING}/state`,
       payload: { muted: true },
@@ -283,18 +273,18 @@ describe('PATCH /v1/users/:id/state', () => {
 describe('DELETE /v1/users/:id', () => {
   it('deletes with 204, then answers 404', async () => {
     const { data } = (await create({ name: 'Gone', email: 'gone@example.com' })).json();
-    const deleted = await app.inject({ method: 'DELETE', url: `/v1/users/${data.id}` });
+    const deleted = await t.app.inject({ method: 'DELETE', url: `/v1/users/${data.id}` });
     expect(deleted.statusCode).toBe(204);
     expect(deleted.body).toBe('');
-    expect((await app.inject({ url: `/v1/users/${data.id}` })).statusCode).toBe(404);
-    expect((await app.inject({ method: 'DELETE', url: `/v1/users/${data.id}` })).statusCode).toBe(404);
-    expect((await app.inject({ method: 'DELETE', url: '/v1/users/nope' })).statusCode).toBe(400);
+    expect((await t.app.inject({ url: `/v1/users/${data.id}` })).statusCode).toBe(404);
+    expect((await t.app.inject({ method: 'DELETE', url: `/v1/users/${data.id}` })).statusCode).toBe(404);
+    expect((await t.app.inject({ method: 'DELETE', url: '/v1/users/nope' })).statusCode).toBe(400);
   });
 });
 
 describe('docs', () => {
   it('documents every users route in OpenAPI', async () => {
-    const spec = (await app.inject({ url: '/docs/json' })).json();
+    const spec = (await t.app.inject({ url: '/docs/json' })).json();
     expect(Object.keys(spec.paths)).toEqual(
       expect.arrayContaining(['/v1/users/', '/v1/users/{id}', '/v1/users/{id}/state']),
     );
@@ -306,20 +296,20 @@ describe('docs', () => {
 describe('GET /v1/slo', () => {
   it('reports the live availability and latency SLOs from this service’s traffic', async () => {
     const availability = async () =>
-      (await app.inject({ url: '/v1/slo/requests-availability' })).json().data as {
+      (await t.app.inject({ url: '/v1/slo/requests-availability' })).json().data as {
         events: { good: number; total: number };
       };
     const before = await availability();
     await create({ name: 'Counted', email: 'counted@example.com' });
     await create({ name: 'Counted', email: 'counted@example.com' });
-    await app.inject({ url: `/v1/users/${MISSING}` });
-    await app.inject({ url: '/health/ready' });
+    await t.app.inject({ url: `/v1/users/${MISSING}` });
+    await t.app.inject({ url: '/health/ready' });
     const after = await availability();
     // Three API requests (a 409 and a 404 are not the service's failures); probes are not counted.
     expect(after.events.total - before.events.total).toBe(3);
     expect(after.events.good - before.events.good).toBe(3);
 
-    const list = (await app.inject({ url: '/v1/slo' })).json();
+    const list = (await t.app.inject({ url: '/v1/slo' })).json();
     expect(list.meta.count).toBe(2);
     const [avail, latency] = list.data;
     expect(avail).toMatchObject({
@@ -339,10 +329,10 @@ describe('GET /v1/slo', () => {
     ]);
     expect(latency).toMatchObject({ name: 'requests-latency', objective: 0.99 });
 
-    const unknown = await app.inject({ url: '/v1/slo/nope' });
+    const unknown = await t.app.inject({ url: '/v1/slo/nope' });
     expect(unknown.statusCode).toBe(404);
     expect(unknown.json().error.code).toBe('NOT_FOUND');
-    expect((await app.inject({ url: '/metrics' })).body).toMatch(
+    expect((await t.app.inject({ url: '/metrics' })).body).toMatch(
       /slo_error_budget_remaining_ratio\{slo="requests-availability"/,
     );
   });

@@ -1,4 +1,4 @@
-import { createTestDatabase, type TestDatabase } from '@steadfast/embedded-pg';
+import { createTestDatabase, type TestDatabase } from '@steadfast/embedded-pg/testing';
 import {
   errorHandlerPlugin,
   lifecyclePlugin,

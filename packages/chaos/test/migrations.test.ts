@@ -1,4 +1,4 @@
-import { createTestDatabase, type TestDatabase } from '@steadfast/embedded-pg';
+import { createTestDatabase, type TestDatabase } from '@steadfast/embedded-pg/testing';
 import { Kysely, Migrator, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';

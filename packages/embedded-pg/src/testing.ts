@@ -5,6 +5,9 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { startEmbeddedPostgres } from './embedded-postgres.js';
 
+// Types `inject('postgresAdminUrl')` in every test file that takes its databases from here.
+export type {} from './vitest-setup.js';
+
 export interface TestPostgres {
   /** Connection string of the server's maintenance database; test databases are created through it. */
   adminUrl: string;

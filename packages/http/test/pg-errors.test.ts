@@ -1,4 +1,4 @@
-import { createTestDatabase, type TestDatabase } from '@steadfast/embedded-pg';
+import { createTestDatabase, type TestDatabase } from '@steadfast/embedded-pg/testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { fromDatabaseError, isDatabaseConnectionError, isUniqueViolation } from '../src/pg-errors.js';

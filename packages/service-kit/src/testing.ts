@@ -1,5 +1,87 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import type { Static } from '@sinclair/typebox';
+import { createTestDatabase } from '@steadfast/embedded-pg/testing';
+import { type ConfigSchema, loadConfig } from '@steadfast/http';
+import { sql } from 'kysely';
+import pg from 'pg';
+import { afterAll, beforeAll, beforeEach, inject } from 'vitest';
+import type { ServiceApp } from './service.js';
+
+/** What every test app runs with unless its `env` says otherwise: quiet logs, and no rate limit in the way. */
+const TEST_ENV = { NODE_ENV: 'test', LOG_LEVEL: 'silent', RATE_LIMIT_MAX: '100000' };
+
+export interface TestAppOptions<S extends ConfigSchema, A extends ServiceApp> {
+  buildApp: (config: Static<S>) => Promise<A>;
+  configSchema: S;
+  /** Variables on top of the test defaults and DATABASE_URL. */
+  env?: Record<string, string>;
+  /** A database someone else owns (another replica's, a server the test runs itself): used, never dropped. */
+  database?: { url: string };
+}
+
+export interface TestApp<A extends ServiceApp = ServiceApp> {
+  app: A;
+  database: { url: string };
+  /** Closes the app, then drops the database if it made it. */
+  close(): Promise<void>;
+}
+
+/** A service app built from its config schema on a fresh database of the test run's PostgreSQL (or on `database`). */
+export async function startTestApp<S extends ConfigSchema, A extends ServiceApp>({
+  buildApp,
+  configSchema,
+  env = {},
+  database,
+}: TestAppOptions<S, A>): Promise<TestApp<A>> {
+  const created = database ? undefined : await createTestDatabase(inject('postgresAdminUrl'));
+  const url = database?.url ?? created!.url;
+  let app: A;
+  try {
+    app = await buildApp(loadConfig(configSchema, { ...TEST_ENV, DATABASE_URL: url, ...env }));
+  } catch (error) {
+    await created?.drop();
+    throw error;
+  }
+  return {
+    app,
+    database: { url },
+    close: async () => {
+      await app.close();
+      await created?.drop();
+    },
+  };
+}
+
+export interface UseTestAppOptions<S extends ConfigSchema, A extends ServiceApp>
+  extends TestAppOptions<S, A> {
+  /** Tables emptied before each test, so that each starts from nothing. */
+  truncate?: readonly string[];
+}
+
+/**
+ * One app for the test file, started before its tests and closed after them. Read `.app` inside tests and hooks:
+ * it is there once beforeAll has run.
+ */
+export function useTestApp<S extends ConfigSchema, A extends ServiceApp>({
+  truncate = [],
+  ...options
+}: UseTestAppOptions<S, A>): TestApp<A> {
+  const context = {} as TestApp<A>;
+  beforeAll(async () => {
+    Object.assign(context, await startTestApp(options));
+  });
+  afterAll(async () => {
+    await context.close?.();
+  });
+  if (truncate.length > 0) {
+    const tables = sql.join(truncate.map((table) => sql.table(table)));
+    beforeEach(async () => {
+      await sql`truncate ${tables} restart identity cascade`.execute(context.app.db);
+    });
+  }
+  return context;
+}
 
 /** A service started as its own process, the way `pnpm start` runs it. */
 export interface ServiceProcess {
@@ -60,4 +142,18 @@ export async function runServiceProcess(script: string, env: Record<string, stri
   });
   const [code] = await once(child, 'exit');
   return { code: code as number | null, stdout, stderr };
+}
+
+/** The tables of a database's public schema, by name: what a migration run left behind. */
+export async function tablesOf(databaseUrl: string): Promise<string[]> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ tablename: string }>(
+      "select tablename from pg_tables where schemaname = 'public' order by 1",
+    );
+    return rows.map((row) => row.tablename);
+  } finally {
+    await client.end();
+  }
 }

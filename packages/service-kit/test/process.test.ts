@@ -1,6 +1,6 @@
 import { request } from 'node:http';
 import { fileURLToPath } from 'node:url';
-import { createTestDatabase, type TestDatabase } from '@steadfast/embedded-pg';
+import { createTestDatabase, type TestDatabase } from '@steadfast/embedded-pg/testing';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startServiceProcess } from '../src/testing.js';
 

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { createTestDatabase, type TestDatabase } from '@steadfast/embedded-pg';
+import { createTestDatabase, type TestDatabase } from '@steadfast/embedded-pg/testing';
 import { ConflictError } from '@steadfast/errors';
 import pg from 'pg';
 import { Counter } from 'prom-client';

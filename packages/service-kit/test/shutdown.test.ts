@@ -1,6 +1,6 @@
 import { request } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createTestDatabase, type TestDatabase } from '@steadfast/embedded-pg';
+import { createTestDatabase, type TestDatabase } from '@steadfast/embedded-pg/testing';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createService, type ServiceApp } from '../src/service.js';
 import { installGracefulShutdown } from '../src/shutdown.js';

@@ -1,4 +1,4 @@
-import { createTestDatabase } from '@steadfast/embedded-pg';
+import { createTestDatabase } from '@steadfast/embedded-pg/testing';
 import type {} from '@steadfast/embedded-pg/vitest-setup';
 import { Kysely, Migrator, PostgresDialect } from 'kysely';
 import pg from 'pg';

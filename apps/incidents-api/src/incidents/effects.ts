@@ -1,5 +1,5 @@
 import type { IncidentEventType } from '../db/schema.js';
-import type { IncidentEvent } from '../events/bus.js';
+import type { IncidentEvent } from '../events/incident-event.js';
 
 /** What a transaction did that the world hears about only once it commits: events and timings. */
 export interface Effects {

@@ -1,4 +1,4 @@
-import type { IncidentWithTimeline } from './queries.js';
+import type { IncidentWithTimeline } from './incident.js';
 
 const NOT_YET = '—';
 const UNITS: Array<[string, number]> = [

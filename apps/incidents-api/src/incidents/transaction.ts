@@ -1,10 +1,9 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/schema.js';
-import type { IncidentEvent } from '../events/bus.js';
-import { INCIDENT_EVENTS_CHANNEL } from '../events/relay.js';
-import { recordIncidentEvent } from '../events/repository.js';
+import { notifyIncidentEvents, recordIncidentEvent } from '../events/event.repository.js';
+import type { IncidentEvent } from '../events/incident-event.js';
 import { type Effects, newEffects, type Publish } from './effects.js';
-import { withServices } from './queries.js';
+import { findIncidentRows, withServices } from './incident.repository.js';
 
 /**
  * Runs `work` in a transaction, stores one event per changed incident at its end, and publishes the effects once
@@ -30,18 +29,13 @@ export async function transact<T>(
 async function recordEvents(trx: Kysely<Database>, effects: Effects): Promise<IncidentEvent[]> {
   if (effects.changed.size === 0) return [];
   await sql`select pg_advisory_xact_lock(hashtext('incidents-api:incident_events'))`.execute(trx);
-  const rows = await trx
-    .selectFrom('incidents')
-    .selectAll()
-    .where('id', 'in', [...effects.changed.keys()])
-    .execute();
+  const rows = await findIncidentRows(trx, [...effects.changed.keys()]);
   const events: IncidentEvent[] = [];
   for (const incident of await withServices(trx, rows)) {
     const type = effects.changed.get(incident.id);
     if (type) events.push(await recordIncidentEvent(trx, type, incident.id, incident));
   }
   // Delivered on commit to every replica's relay (this one's included; its bus drops what it already has).
-  const ids = events.map((event) => event.id).join(',');
-  await sql`select pg_notify(${INCIDENT_EVENTS_CHANNEL}, ${ids})`.execute(trx);
+  await notifyIncidentEvents(trx, events);
   return events;
 }

@@ -1,13 +1,13 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { AppError } from '@steadfast/errors';
+import { PreconditionFailedError } from '@steadfast/errors';
 import { DataEnvelope, envelope, ListEnvelope, PageQuery, UuidParams } from '@steadfast/http';
 import type { ServiceApp } from '@steadfast/service-kit';
 import type { FastifyReply } from 'fastify';
 import { requestHash } from '../../incidents/idempotency.js';
-import { SEVERITIES, STATUSES } from '../../incidents/lifecycle.js';
+import type { Incident } from '../../incidents/incident.js';
+import type { IncidentService } from '../../incidents/incident.service.js';
 import { renderPostmortem } from '../../incidents/postmortem.js';
-import type { Incident } from '../../incidents/queries.js';
-import type { IncidentRepository } from '../../incidents/repository.js';
+import { PRIORITIES, SEVERITIES, STATUSES } from '../../incidents/status.js';
 
 const Severity = Type.Union(
   SEVERITIES.map((s) => Type.Literal(s)),
@@ -42,7 +42,7 @@ const incidentProperties = {
   description: Type.Union([Type.String(), Type.Null()]),
   severity: Severity,
   priority: Type.Union(
-    ['P1', 'P2', 'P3', 'P4'].map((p) => Type.Literal(p)),
+    Object.values(PRIORITIES).map((p) => Type.Literal(p)),
     { description: 'The severity as a priority: critical is P1, low is P4' },
   ),
   status: Status,
@@ -102,7 +102,6 @@ const ListIncidentsQuery = PageQuery({
   severity: Type.Optional(Severity),
   serviceId: Type.Optional(Type.String({ format: 'uuid' })),
 });
-const ActiveQuery = PageQuery();
 const CreateHeaders = Type.Object({
   'idempotency-key': Type.Optional(
     Type.String({
@@ -129,13 +128,13 @@ function expectedVersion(header: string | undefined): number | undefined {
   if (header === undefined || header.trim() === '*') return undefined;
   const match = /^\s*(?:W\/)?"?(\d{1,9})"?\s*$/.exec(header);
   if (!match?.[1]) {
-    throw new AppError('PRECONDITION_FAILED', 412, `If-Match ${JSON.stringify(header)} names no version`);
+    throw new PreconditionFailedError(`If-Match ${JSON.stringify(header)} names no version`);
   }
   return Number(match[1]);
 }
 
 export interface IncidentsRoutesOptions {
-  incidents: IncidentRepository;
+  incidents: IncidentService;
 }
 
 export async function incidentsRoutes(app: ServiceApp, { incidents }: IncidentsRoutesOptions) {
@@ -161,11 +160,11 @@ export async function incidentsRoutes(app: ServiceApp, { incidents }: IncidentsR
     async (request, reply) => {
       const key = request.headers['idempotency-key'];
       if (key === undefined) {
-        const incident = await incidents.create(request.body);
+        const incident = await incidents.open(request.body);
         withEtag(reply, incident).code(201).header('location', `/v1/incidents/${incident.id}`);
         return envelope(reply, incident);
       }
-      const response = await incidents.createOnce(request.body, {
+      const response = await incidents.openOnce(request.body, {
         key,
         hash: requestHash(request.body),
         render: (incident) => ({
@@ -203,7 +202,7 @@ export async function incidentsRoutes(app: ServiceApp, { incidents }: IncidentsR
       schema: {
         tags,
         summary: 'List unresolved incidents, newest first',
-        querystring: ActiveQuery,
+        querystring: PageQuery(),
         response: { 200: ListEnvelope(Type.Ref(IncidentSchema)) },
       },
     },
@@ -247,7 +246,7 @@ export async function incidentsRoutes(app: ServiceApp, { incidents }: IncidentsR
       },
     },
     async (request, reply) => {
-      const incident = await incidents.update(
+      const incident = await incidents.change(
         request.params.id,
         request.body,
         expectedVersion(request.headers['if-match']),

@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { bearerGuard } from '@steadfast/auth';
-import { AppError, isAppError } from '@steadfast/errors';
+import { FeatureDisabledError, isAppError } from '@steadfast/errors';
 import { DataEnvelope, envelope } from '@steadfast/http';
 import type { ServiceApp } from '@steadfast/service-kit';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -65,10 +65,9 @@ function alertsGuard(token: string | undefined) {
     token === undefined ? undefined : bearerGuard(token, { realm: 'the Alertmanager integration' });
   return async (request: FastifyRequest, reply: FastifyReply) => {
     if (!check) {
-      throw new AppError(
-        'INTEGRATION_DISABLED',
-        503,
+      throw new FeatureDisabledError(
         'The Alertmanager integration is disabled: ALERTS_TOKEN is not set',
+        'INTEGRATION_DISABLED',
       );
     }
     try {

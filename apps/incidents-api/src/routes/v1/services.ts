@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { DataEnvelope, envelope, ListEnvelope, PageQuery, UuidParams } from '@steadfast/http';
 import type { ServiceApp } from '@steadfast/service-kit';
-import type { ServiceRepository } from '../../services/repository.js';
+import type { ServiceCatalog } from '../../services/service.service.js';
 
 export const ServiceSchema = Type.Object(
   {
@@ -55,7 +55,7 @@ const ServiceEnvelope = DataEnvelope(Type.Ref(ServiceSchema));
 const tags = ['services'];
 
 export interface ServicesRoutesOptions {
-  services: ServiceRepository;
+  services: ServiceCatalog;
 }
 
 export async function servicesRoutes(app: ServiceApp, { services }: ServicesRoutesOptions) {

@@ -1,10 +1,9 @@
 import type { OutgoingHttpHeaders } from 'node:http';
 import { Type } from '@sinclair/typebox';
 import type { ServiceApp } from '@steadfast/service-kit';
-import type { Kysely } from 'kysely';
-import type { Database } from '../../db/schema.js';
-import type { IncidentEvent, IncidentEventBus } from '../../events/bus.js';
-import { incidentEventsAfter } from '../../events/repository.js';
+import type { IncidentEventService } from '../../events/event.service.js';
+import type { IncidentEventBus } from '../../events/event-bus.js';
+import type { IncidentEvent } from '../../events/incident-event.js';
 
 const REPLAY_BATCH = 500;
 const RECONNECT_MS = 3000;
@@ -17,7 +16,8 @@ const frame = (event: IncidentEvent) =>
   `id: ${event.id}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
 
 export interface StreamRoutesOptions {
-  db: Kysely<Database>;
+  /** Guarded: the replay a reconnecting client asks for goes through the database breaker. */
+  events: Pick<IncidentEventService, 'after'>;
   bus: IncidentEventBus;
   heartbeatMs: number;
 }
@@ -26,7 +26,10 @@ export interface StreamRoutesOptions {
  * `GET /stream`: Server-Sent Events of incident changes. Events are stored with increasing ids, so a client that
  * reconnects with `Last-Event-ID` first gets what it missed, then live events; comment lines keep it alive.
  */
-export async function incidentStreamRoutes(app: ServiceApp, { db, bus, heartbeatMs }: StreamRoutesOptions) {
+export async function incidentStreamRoutes(
+  app: ServiceApp,
+  { events, bus, heartbeatMs }: StreamRoutesOptions,
+) {
   const streams = new Set<() => void>();
   // Open streams would keep server.close() waiting for ever; end them before the server closes.
   const endAll = async () => {
@@ -92,7 +95,7 @@ export async function incidentStreamRoutes(app: ServiceApp, { db, bus, heartbeat
         let position = Number(resumeFrom);
         try {
           for (;;) {
-            const batch = await incidentEventsAfter(db, position, REPLAY_BATCH);
+            const batch = await events.after(position, REPLAY_BATCH);
             for (const event of batch) send(event);
             position = batch.at(-1)?.id ?? position;
             if (batch.length < REPLAY_BATCH || res.writableEnded) break;

@@ -1,7 +1,7 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { DataEnvelope, envelope, ListEnvelope, PageQuery, UuidParams } from '@steadfast/http';
 import type { ServiceApp } from '@steadfast/service-kit';
-import type { UserRepository } from '../../users/repository.js';
+import type { UserService } from '../../users/user.service.js';
 
 export const UserSchema = Type.Object(
   {
@@ -38,8 +38,6 @@ export const CallStateSchema = Type.Object(
   },
   { additionalProperties: false, minProperties: 1 },
 );
-const UserParams = UuidParams;
-const ListQuery = PageQuery();
 
 export type CreateUser = Static<typeof CreateUserSchema>;
 
@@ -47,7 +45,7 @@ const UserEnvelope = DataEnvelope(Type.Ref(UserSchema));
 const tags = ['users'];
 
 export interface UsersRoutesOptions {
-  users: UserRepository;
+  users: UserService;
 }
 
 export async function usersRoutes(app: ServiceApp, { users }: UsersRoutesOptions) {
@@ -76,7 +74,7 @@ export async function usersRoutes(app: ServiceApp, { users }: UsersRoutesOptions
       schema: {
         tags,
         summary: 'List users, newest first',
-        querystring: ListQuery,
+        querystring: PageQuery(),
         response: { 200: ListEnvelope(Type.Ref(UserSchema)) },
       },
     },
@@ -88,7 +86,7 @@ export async function usersRoutes(app: ServiceApp, { users }: UsersRoutesOptions
 
   app.get(
     '/:id',
-    { schema: { tags, summary: 'Get a user', params: UserParams, response: { 200: UserEnvelope } } },
+    { schema: { tags, summary: 'Get a user', params: UuidParams, response: { 200: UserEnvelope } } },
     async (request, reply) => envelope(reply, await users.get(request.params.id)),
   );
 
@@ -98,7 +96,7 @@ export async function usersRoutes(app: ServiceApp, { users }: UsersRoutesOptions
       schema: {
         tags,
         summary: 'Change a user’s name or email',
-        params: UserParams,
+        params: UuidParams,
         body: UpdateUserSchema,
         response: { 200: UserEnvelope },
       },
@@ -112,7 +110,7 @@ export async function usersRoutes(app: ServiceApp, { users }: UsersRoutesOptions
       schema: {
         tags,
         summary: 'Set a user’s call state (muted, device)',
-        params: UserParams,
+        params: UuidParams,
         body: CallStateSchema,
         response: { 200: UserEnvelope },
       },
@@ -123,7 +121,7 @@ export async function usersRoutes(app: ServiceApp, { users }: UsersRoutesOptions
   app.delete(
     '/:id',
     {
-      schema: { tags, summary: 'Delete a user', params: UserParams, response: { 204: Type.Null() } },
+      schema: { tags, summary: 'Delete a user', params: UuidParams, response: { 204: Type.Null() } },
     },
     async (request, reply) => {
       await users.remove(request.params.id);

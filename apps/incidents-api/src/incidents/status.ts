@@ -1,7 +1,7 @@
 import { InvalidStateError } from '@steadfast/errors';
 import type { IncidentStatus, Severity } from '../db/schema.js';
 
-/** The lifecycle in order: an incident may step forward any number of places, or reopen once resolved. */
+/** The lifecycle in the order the API documents it. */
 export const STATUSES: readonly IncidentStatus[] = [
   'open',
   'investigating',
@@ -9,21 +9,18 @@ export const STATUSES: readonly IncidentStatus[] = [
   'monitoring',
   'resolved',
 ];
-export const SEVERITIES: readonly Severity[] = ['critical', 'high', 'medium', 'low'];
 
-export type Priority = 'P1' | 'P2' | 'P3' | 'P4';
+/** Where each status may go: forward any number of steps; once resolved, only back to investigating. */
+export const TRANSITIONS: Readonly<Record<IncidentStatus, readonly IncidentStatus[]>> = {
+  open: ['investigating', 'identified', 'monitoring', 'resolved'],
+  investigating: ['identified', 'monitoring', 'resolved'],
+  identified: ['monitoring', 'resolved'],
+  monitoring: ['resolved'],
+  resolved: ['investigating'],
+};
 
-export const priorityOf = (severity: Severity): Priority =>
-  `P${SEVERITIES.indexOf(severity) + 1}` as Priority;
-
-/** The more severe of two severities. */
-export const worse = (a: Severity, b: Severity): Severity =>
-  SEVERITIES.indexOf(a) <= SEVERITIES.indexOf(b) ? a : b;
-
-export function canTransition(from: IncidentStatus, to: IncidentStatus): boolean {
-  if (from === 'resolved') return to === 'investigating';
-  return STATUSES.indexOf(to) > STATUSES.indexOf(from);
-}
+export const canTransition = (from: IncidentStatus, to: IncidentStatus): boolean =>
+  TRANSITIONS[from].includes(to);
 
 export function assertTransition(from: IncidentStatus, to: IncidentStatus): void {
   if (!canTransition(from, to)) {
@@ -53,3 +50,19 @@ export function stampsFor(
     reopens: current.status === 'resolved',
   };
 }
+
+/** Most severe first. */
+export const SEVERITIES: readonly Severity[] = ['critical', 'high', 'medium', 'low'];
+
+export type Priority = 'P1' | 'P2' | 'P3' | 'P4';
+
+export const PRIORITIES: Readonly<Record<Severity, Priority>> = {
+  critical: 'P1',
+  high: 'P2',
+  medium: 'P3',
+  low: 'P4',
+};
+
+/** The more severe of two severities. */
+export const worse = (a: Severity, b: Severity): Severity =>
+  SEVERITIES.indexOf(a) <= SEVERITIES.indexOf(b) ? a : b;

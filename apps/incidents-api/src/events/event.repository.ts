@@ -1,28 +1,29 @@
-import type { Kysely } from 'kysely';
-import type { Database, IncidentEventRow, IncidentEventType } from '../db/schema.js';
-import type { IncidentEvent } from './bus.js';
+import { type Kysely, sql } from 'kysely';
+import type { Database, IncidentEventType } from '../db/schema.js';
+import { type IncidentEvent, toIncidentEvent } from './incident-event.js';
 
-const toEvent = (row: IncidentEventRow): IncidentEvent => ({
-  id: row.id,
-  type: row.type,
-  incidentId: row.incident_id,
-  createdAt: row.created_at.toISOString(),
-  incident: row.payload,
-});
+/** The channel a transaction that stores incident events notifies, with their ids, when it commits. */
+export const INCIDENT_EVENTS_CHANNEL = 'incident_events';
 
 /** Stores an event in the caller's transaction; it is published once that transaction commits. */
 export async function recordIncidentEvent(
-  db: Kysely<Database>,
+  trx: Kysely<Database>,
   type: IncidentEventType,
   incidentId: string,
   payload: unknown,
 ): Promise<IncidentEvent> {
-  const row = await db
+  const row = await trx
     .insertInto('incident_events')
     .values({ type, incident_id: incidentId, payload: JSON.stringify(payload) })
     .returningAll()
     .executeTakeFirstOrThrow();
-  return toEvent(row);
+  return toIncidentEvent(row);
+}
+
+/** Tells every replica's relay, once the caller's transaction commits, which events it stored. */
+export async function notifyIncidentEvents(trx: Kysely<Database>, events: readonly IncidentEvent[]) {
+  const ids = events.map((event) => event.id).join(',');
+  await sql`select pg_notify(${INCIDENT_EVENTS_CHANNEL}, ${ids})`.execute(trx);
 }
 
 /** Events after `id`, oldest first: what a reconnecting stream missed. */
@@ -38,7 +39,7 @@ export async function incidentEventsAfter(
     .orderBy('id')
     .limit(limit)
     .execute();
-  return rows.map(toEvent);
+  return rows.map(toIncidentEvent);
 }
 
 /** The events with these ids, oldest first. */
@@ -53,5 +54,5 @@ export async function incidentEventsByIds(
     .where('id', 'in', ids)
     .orderBy('id')
     .execute();
-  return rows.map(toEvent);
+  return rows.map(toIncidentEvent);
 }

@@ -1,15 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { IncidentEventType } from '../db/schema.js';
-
-/** A stored change to an incident, as the stream sends it; `id` orders events and resumes streams. */
-export interface IncidentEvent {
-  id: number;
-  type: IncidentEventType;
-  incidentId: string;
-  createdAt: string;
-  /** The incident as it was right after the change. */
-  incident: unknown;
-}
+import type { IncidentEvent } from './incident-event.js';
 
 export type IncidentEventListener = (event: IncidentEvent) => void;
 
@@ -37,9 +27,5 @@ export class IncidentEventBus {
   subscribe(listener: IncidentEventListener): () => void {
     this.#emitter.on('event', listener);
     return () => this.#emitter.off('event', listener);
-  }
-
-  get listenerCount(): number {
-    return this.#emitter.listenerCount('event');
   }
 }

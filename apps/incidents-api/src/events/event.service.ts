@@ -1,0 +1,15 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/schema.js';
+import { incidentEventsAfter, incidentEventsByIds } from './event.repository.js';
+
+/** The stored events the stream replays and the relay loads; the app runs both through the database guard. */
+export function incidentEventService(db: Kysely<Database>) {
+  return {
+    /** What a stream resuming after `id` missed, oldest first, at most `limit` of them. */
+    after: (id: number, limit: number) => incidentEventsAfter(db, id, limit),
+    /** The events a notification named, oldest first. */
+    byIds: (ids: readonly number[]) => incidentEventsByIds(db, ids),
+  };
+}
+
+export type IncidentEventService = ReturnType<typeof incidentEventService>;

@@ -1,0 +1,174 @@
+import { type PageRequest, pageNewestFirst } from '@steadfast/service-kit';
+import { type Kysely, sql, type UpdateObject } from 'kysely';
+import type { Database, IncidentRow, NewIncidentRow, Severity, TimelineKind } from '../db/schema.js';
+import {
+  type Incident,
+  type IncidentFilter,
+  type ServiceRef,
+  type TimelineEvent,
+  toIncident,
+  toTimelineEvent,
+} from './incident.js';
+
+/** The incident's row, if there is one; locked until the transaction ends when `forUpdate`. */
+export function findIncidentRow(
+  db: Kysely<Database>,
+  id: string,
+  { forUpdate = false } = {},
+): Promise<IncidentRow | undefined> {
+  let query = db.selectFrom('incidents').selectAll().where('id', '=', id);
+  if (forUpdate) query = query.forUpdate();
+  return query.executeTakeFirst();
+}
+
+/** The alert group's unresolved incident (there is at most one), locked until the transaction ends. */
+export function lockOpenIncidentRowOfGroup(
+  trx: Kysely<Database>,
+  groupKey: string,
+): Promise<IncidentRow | undefined> {
+  return trx
+    .selectFrom('incidents')
+    .selectAll()
+    .where('group_key', '=', groupKey)
+    .where('status', '<>', 'resolved')
+    .forUpdate()
+    .executeTakeFirst();
+}
+
+export function findIncidentRows(db: Kysely<Database>, ids: readonly string[]): Promise<IncidentRow[]> {
+  return db.selectFrom('incidents').selectAll().where('id', 'in', ids).execute();
+}
+
+/** Unresolved incidents by severity; a severity with none is absent. */
+export async function countOpenIncidents(db: Kysely<Database>): Promise<Map<Severity, number>> {
+  const rows = await db
+    .selectFrom('incidents')
+    .select(['severity', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('status', '<>', 'resolved')
+    .groupBy('severity')
+    .execute();
+  return new Map(rows.map((row) => [row.severity, Number(row.n)]));
+}
+
+export async function listIncidentRows(db: Kysely<Database>, filter: IncidentFilter, page: PageRequest) {
+  let query = db.selectFrom('incidents').selectAll();
+  if (filter.active) query = query.where('status', '<>', 'resolved');
+  if (filter.status) query = query.where('status', '=', filter.status);
+  if (filter.severity) query = query.where('severity', '=', filter.severity);
+  if (filter.serviceId) {
+    const serviceId = filter.serviceId;
+    query = query.where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('incident_services')
+          .select('incident_services.incident_id')
+          .whereRef('incident_services.incident_id', '=', 'incidents.id')
+          .where('incident_services.service_id', '=', serviceId),
+      ),
+    );
+  }
+  return pageNewestFirst(query, page);
+}
+
+export function insertIncidentRow(trx: Kysely<Database>, values: NewIncidentRow): Promise<IncidentRow> {
+  return trx.insertInto('incidents').values(values).returningAll().executeTakeFirstOrThrow();
+}
+
+/**
+ * Writes `set` and the next version, provided the row is still at `current.version`; undefined when it is not
+ * (a concurrent writer got there first).
+ */
+export function updateIncidentRow(
+  trx: Kysely<Database>,
+  current: Pick<IncidentRow, 'id' | 'version'>,
+  set: UpdateObject<Database, 'incidents'>,
+): Promise<IncidentRow | undefined> {
+  return trx
+    .updateTable('incidents')
+    .set({ ...set, version: sql<number>`version + 1`, updated_at: sql<Date>`clock_timestamp()` })
+    .where('id', '=', current.id)
+    .where('version', '=', current.version)
+    .returningAll()
+    .executeTakeFirst();
+}
+
+/** Incidents with their affected services, in the order given. */
+export async function withServices(db: Kysely<Database>, rows: IncidentRow[]): Promise<Incident[]> {
+  if (rows.length === 0) return [];
+  const links = await db
+    .selectFrom('incident_services')
+    .innerJoin('services', 'services.id', 'incident_services.service_id')
+    .select(['incident_services.incident_id', 'services.id', 'services.name'])
+    .where(
+      'incident_services.incident_id',
+      'in',
+      rows.map((row) => row.id),
+    )
+    .orderBy('services.name')
+    .execute();
+  const byIncident = new Map<string, ServiceRef[]>();
+  for (const link of links) {
+    const list = byIncident.get(link.incident_id) ?? [];
+    list.push({ id: link.id, name: link.name });
+    byIncident.set(link.incident_id, list);
+  }
+  return rows.map((row) => toIncident(row, byIncident.get(row.id) ?? []));
+}
+
+/** Which of these service ids exist. */
+export async function existingServiceIds(db: Kysely<Database>, ids: readonly string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const rows = await db.selectFrom('services').select('id').where('id', 'in', ids).execute();
+  return new Set(rows.map((row) => row.id));
+}
+
+export async function linkedServiceIds(db: Kysely<Database>, incidentId: string): Promise<Set<string>> {
+  const rows = await db
+    .selectFrom('incident_services')
+    .select('service_id')
+    .where('incident_id', '=', incidentId)
+    .execute();
+  return new Set(rows.map((row) => row.service_id));
+}
+
+export async function linkServices(
+  trx: Kysely<Database>,
+  incidentId: string,
+  serviceIds: readonly string[],
+): Promise<void> {
+  if (serviceIds.length === 0) return;
+  await trx
+    .insertInto('incident_services')
+    .values(serviceIds.map((service_id) => ({ incident_id: incidentId, service_id })))
+    .onConflict((oc) => oc.doNothing())
+    .execute();
+}
+
+export async function unlinkServices(trx: Kysely<Database>, incidentId: string): Promise<void> {
+  await trx.deleteFrom('incident_services').where('incident_id', '=', incidentId).execute();
+}
+
+export async function insertTimelineEvent(
+  trx: Kysely<Database>,
+  incidentId: string,
+  kind: TimelineKind,
+  message: string,
+  details: Record<string, unknown> = {},
+): Promise<TimelineEvent> {
+  const row = await trx
+    .insertInto('timeline_events')
+    .values({ incident_id: incidentId, kind, message, details: JSON.stringify(details) })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return toTimelineEvent(row);
+}
+
+export async function timelineOf(db: Kysely<Database>, incidentId: string): Promise<TimelineEvent[]> {
+  const rows = await db
+    .selectFrom('timeline_events')
+    .selectAll()
+    .where('incident_id', '=', incidentId)
+    .orderBy('id')
+    .execute();
+  return rows.map(toTimelineEvent);
+}

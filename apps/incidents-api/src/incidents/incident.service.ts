@@ -1,0 +1,331 @@
+import { ValidationError } from '@steadfast/errors';
+import { isUniqueViolation } from '@steadfast/http';
+import type { PageRequest } from '@steadfast/service-kit';
+import { type Kysely, sql, type UpdateObject } from 'kysely';
+import type { Database, IncidentEventType, IncidentRow, TimelineKind } from '../db/schema.js';
+import { type Effects, markChanged, type Publish } from './effects.js';
+import { claimIdempotencyKey, type StoredResponse, storeIdempotentResponse } from './idempotency.js';
+import {
+  type ChangeSource,
+  DEFAULT_SEVERITY,
+  type Incident,
+  type IncidentChanges,
+  type IncidentFilter,
+  type IncidentWithTimeline,
+  incidentChanged,
+  incidentNotFound,
+  type NewIncident,
+  type TimelineEvent,
+} from './incident.js';
+import {
+  existingServiceIds,
+  findIncidentRow,
+  insertIncidentRow,
+  insertTimelineEvent,
+  linkedServiceIds,
+  linkServices,
+  listIncidentRows,
+  lockOpenIncidentRowOfGroup,
+  timelineOf,
+  unlinkServices,
+  updateIncidentRow,
+  withServices,
+} from './incident.repository.js';
+import { assertTransition, stampsFor } from './status.js';
+import { transact } from './transaction.js';
+
+export interface IdempotentCreate {
+  key: string;
+  hash: string;
+  /** The response to store for the key, built from the new incident inside the transaction. */
+  render: (incident: IncidentWithTimeline) => StoredResponse;
+}
+
+/** What the Alertmanager intake works with, in the one transaction of a notification. */
+export interface AlertGroupTransaction {
+  /** For the intake's own tables. */
+  trx: Kysely<Database>;
+  /** The group's unresolved incident (there is at most one), locked until the transaction ends. */
+  incident: Pick<Incident, 'id' | 'severity' | 'status'> | undefined;
+  /** Opens the group's incident. */
+  open(input: NewIncident): Promise<Incident>;
+  change(id: string, changes: IncidentChanges): Promise<Incident>;
+  /** Adds to an incident's timeline; `touch` then gives it its new version. */
+  record(id: string, kind: TimelineKind, message: string, details: Record<string, unknown>): Promise<unknown>;
+  touch(id: string): Promise<Incident>;
+}
+
+const seconds = (from: Date, to: Date) => Math.max(0, (to.getTime() - from.getTime()) / 1000);
+
+async function requireIncidentRow(db: Kysely<Database>, id: string, options?: { forUpdate: boolean }) {
+  const row = await findIncidentRow(db, id, options);
+  if (!row) throw incidentNotFound(id);
+  return row;
+}
+
+async function incidentOf(db: Kysely<Database>, row: IncidentRow): Promise<Incident> {
+  const [incident] = await withServices(db, [row]);
+  return incident!;
+}
+
+async function detailed(db: Kysely<Database>, incident: Incident): Promise<IncidentWithTimeline> {
+  return { ...incident, timeline: await timelineOf(db, incident.id) };
+}
+
+/** Rejects service ids that do not exist, naming each one. */
+async function assertServicesExist(db: Kysely<Database>, ids: readonly string[]): Promise<void> {
+  const known = await existingServiceIds(db, ids);
+  const unknown = ids.filter((id) => !known.has(id));
+  if (unknown.length > 0) {
+    throw new ValidationError(
+      `Unknown service id(s): ${unknown.join(', ')}`,
+      unknown.map((id) => ({
+        field: `body.serviceIds[${ids.indexOf(id)}]`,
+        message: `no service has id ${id}`,
+      })),
+      'UNKNOWN_SERVICE',
+    );
+  }
+}
+
+/**
+ * The commands of one transaction, which every entry point changes incidents with; each marks what it changed
+ * for the events the transaction stores and publishes.
+ */
+function commandsIn(trx: Kysely<Database>, effects: Effects) {
+  const lock = (id: string) => requireIncidentRow(trx, id, { forUpdate: true });
+
+  async function attachServices(incidentId: string, serviceIds: readonly string[]) {
+    const unique = [...new Set(serviceIds)];
+    await assertServicesExist(trx, unique);
+    await linkServices(trx, incidentId, unique);
+  }
+
+  async function servicesDiffer(incidentId: string, serviceIds: readonly string[]) {
+    const current = await linkedServiceIds(trx, incidentId);
+    const wanted = new Set(serviceIds);
+    return current.size !== wanted.size || [...wanted].some((id) => !current.has(id));
+  }
+
+  /** Writes `set` and the next version, provided the row is still at `current.version` (412 otherwise). */
+  async function bumpVersion(
+    current: IncidentRow,
+    set: UpdateObject<Database, 'incidents'>,
+    type: IncidentEventType,
+  ) {
+    const row = await updateIncidentRow(trx, current, set);
+    if (!row) throw incidentChanged(current.id, current.version + 1);
+    markChanged(effects, row.id, type);
+    return { row, incident: await incidentOf(trx, row) };
+  }
+
+  /**
+   * Validates the transition, stamps its times, writes the timeline and the next version. Fields that would not
+   * change are no-ops; with none left, nothing is written.
+   */
+  async function applyChanges(
+    current: IncidentRow,
+    changes: IncidentChanges,
+    source: ChangeSource,
+  ): Promise<Incident> {
+    const set: UpdateObject<Database, 'incidents'> = {};
+    const entries: Array<[TimelineKind, string, Record<string, unknown>]> = [];
+    if (changes.title !== undefined && changes.title.trim() !== current.title)
+      set.title = changes.title.trim();
+    if (changes.description !== undefined && changes.description !== current.description) {
+      set.description = changes.description;
+    }
+    if (changes.severity !== undefined && changes.severity !== current.severity) {
+      set.severity = changes.severity;
+      entries.push([
+        'severity_changed',
+        `Severity changed from ${current.severity} to ${changes.severity}`,
+        { from: current.severity, to: changes.severity, source },
+      ]);
+    }
+    const to = changes.status;
+    const statusChanges = to !== undefined && to !== current.status;
+    if (statusChanges) {
+      assertTransition(current.status, to);
+      set.status = to;
+      const stamps = stampsFor(current, to);
+      if (stamps.acknowledges) set.acknowledged_at = sql<Date>`clock_timestamp()`;
+      if (stamps.resolves) set.resolved_at = sql<Date>`clock_timestamp()`;
+      else if (stamps.reopens) set.resolved_at = null;
+      entries.push([
+        'status_changed',
+        `Status changed from ${current.status} to ${to}`,
+        { from: current.status, to, source },
+      ]);
+    }
+    const servicesChange =
+      changes.serviceIds !== undefined && (await servicesDiffer(current.id, changes.serviceIds));
+    if (Object.keys(set).length === 0 && !servicesChange) return incidentOf(trx, current);
+
+    if (servicesChange && changes.serviceIds) {
+      await unlinkServices(trx, current.id);
+      await attachServices(current.id, changes.serviceIds);
+    }
+    const type = statusChanges && to === 'resolved' ? 'incident.resolved' : 'incident.updated';
+    const { row, incident } = await bumpVersion(current, set, type);
+    for (const [kind, message, details] of entries) {
+      await insertTimelineEvent(trx, row.id, kind, message, details);
+    }
+
+    if (current.acknowledged_at === null && row.acknowledged_at !== null) {
+      effects.acknowledgedAfter.push(seconds(row.created_at, row.acknowledged_at));
+    }
+    if (statusChanges && to === 'resolved' && row.resolved_at !== null) {
+      effects.resolvedAfter.push(seconds(row.created_at, row.resolved_at));
+    }
+    return incident;
+  }
+
+  return {
+    detailed: (incident: Incident) => detailed(trx, incident),
+
+    /** Inserts an incident, its services and its `created` timeline entry. */
+    async open(
+      input: NewIncident,
+      { groupKey = null, source = 'api' }: { groupKey?: string | null; source?: ChangeSource } = {},
+    ): Promise<Incident> {
+      const row = await insertIncidentRow(trx, {
+        title: input.title.trim(),
+        description: input.description ?? null,
+        severity: input.severity ?? DEFAULT_SEVERITY,
+        group_key: groupKey,
+      });
+      await attachServices(row.id, input.serviceIds ?? []);
+      await insertTimelineEvent(trx, row.id, 'created', `Incident opened (${row.severity}, via ${source})`, {
+        severity: row.severity,
+        source,
+      });
+      markChanged(effects, row.id, 'incident.created');
+      return incidentOf(trx, row);
+    },
+
+    /** Applies changes; with `expectedVersion` (If-Match) a stale version is 412 and changes nothing. */
+    async change(
+      id: string,
+      changes: IncidentChanges,
+      {
+        expectedVersion,
+        source = 'api',
+      }: { expectedVersion?: number | undefined; source?: ChangeSource } = {},
+    ): Promise<Incident> {
+      const current = await lock(id);
+      if (expectedVersion !== undefined && current.version !== expectedVersion) {
+        throw incidentChanged(id, current.version);
+      }
+      return applyChanges(current, changes, source);
+    },
+
+    async addNote(id: string, message: string): Promise<{ event: TimelineEvent; incident: Incident }> {
+      const current = await lock(id);
+      const event = await insertTimelineEvent(trx, id, 'note', message.trim());
+      return { event, incident: (await bumpVersion(current, {}, 'incident.updated')).incident };
+    },
+
+    record: (id: string, kind: TimelineKind, message: string, details: Record<string, unknown>) =>
+      insertTimelineEvent(trx, id, kind, message, details),
+
+    /** Gives an incident whose timeline grew its next version. */
+    async touch(id: string): Promise<Incident> {
+      return (await bumpVersion(await lock(id), {}, 'incident.updated')).incident;
+    },
+  };
+}
+
+type Work<T> = (commands: ReturnType<typeof commandsIn>, trx: Kysely<Database>) => Promise<T>;
+
+const runCommands = <T>(db: Kysely<Database>, publish: Publish, work: Work<T>) =>
+  transact(db, publish, (trx, effects) => work(commandsIn(trx, effects), trx));
+
+/**
+ * Incidents as every entry point changes and reads them: each command in one transaction, its events published
+ * once it has committed.
+ */
+export function incidentService(db: Kysely<Database>, publish: Publish) {
+  const inTransaction = <T>(work: Work<T>) => runCommands(db, publish, work);
+
+  return {
+    async open(input: NewIncident): Promise<IncidentWithTimeline> {
+      return inTransaction(async (commands) => commands.detailed(await commands.open(input)));
+    },
+
+    /** Opens once per key: a retry gets the first response, even when both arrive at the same time. */
+    async openOnce(
+      input: NewIncident,
+      { key, hash, render }: IdempotentCreate,
+    ): Promise<StoredResponse & { replayed: boolean }> {
+      return inTransaction(async (commands, trx) => {
+        const earlier = await claimIdempotencyKey(trx, key, hash);
+        if (earlier) return { ...earlier, replayed: true };
+        const response = render(await commands.detailed(await commands.open(input)));
+        await storeIdempotentResponse(trx, key, response);
+        return { ...response, replayed: false };
+      });
+    },
+
+    async get(id: string): Promise<IncidentWithTimeline> {
+      return detailed(db, await incidentOf(db, await requireIncidentRow(db, id)));
+    },
+
+    async list(filter: IncidentFilter, page: PageRequest) {
+      const { rows, nextCursor } = await listIncidentRows(db, filter, page);
+      return { incidents: await withServices(db, rows), nextCursor };
+    },
+
+    async change(
+      id: string,
+      changes: IncidentChanges,
+      expectedVersion?: number,
+    ): Promise<IncidentWithTimeline> {
+      return inTransaction(async (commands) =>
+        commands.detailed(await commands.change(id, changes, { expectedVersion })),
+      );
+    },
+
+    async addNote(id: string, message: string): Promise<{ event: TimelineEvent; incident: Incident }> {
+      return inTransaction((commands) => commands.addNote(id, message));
+    },
+
+    async timeline(id: string): Promise<TimelineEvent[]> {
+      await requireIncidentRow(db, id);
+      return timelineOf(db, id);
+    },
+  };
+}
+
+export type IncidentService = ReturnType<typeof incidentService>;
+
+/**
+ * The command the Alertmanager intake applies a notification with: runs `work` in one transaction with the alert
+ * group's unresolved incident locked. Opening that incident is unique per group: when a concurrent notification
+ * opened it first, `work` runs again and finds it.
+ */
+export async function openOnceForAlerts<T>(
+  db: Kysely<Database>,
+  publish: Publish,
+  groupKey: string,
+  work: (group: AlertGroupTransaction) => Promise<T>,
+): Promise<T> {
+  const attempt = () =>
+    runCommands(db, publish, async (commands, trx) => {
+      const row = await lockOpenIncidentRowOfGroup(trx, groupKey);
+      return work({
+        trx,
+        incident: row && { id: row.id, severity: row.severity, status: row.status },
+        open: (input) => commands.open(input, { groupKey, source: 'alertmanager' }),
+        change: (id, changes) => commands.change(id, changes, { source: 'alertmanager' }),
+        record: commands.record,
+        touch: commands.touch,
+      });
+    });
+  try {
+    return await attempt();
+  } catch (error) {
+    if (!isUniqueViolation(error, 'incidents_open_group_key')) throw error;
+    return attempt();
+  }
+}

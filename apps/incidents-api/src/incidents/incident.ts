@@ -1,0 +1,104 @@
+import { NotFoundError, PreconditionFailedError } from '@steadfast/errors';
+import type { IncidentRow, IncidentStatus, Severity, TimelineEventRow, TimelineKind } from '../db/schema.js';
+import { PRIORITIES, type Priority } from './status.js';
+
+export interface ServiceRef {
+  id: string;
+  name: string;
+}
+
+export interface Incident {
+  id: string;
+  title: string;
+  description: string | null;
+  severity: Severity;
+  priority: Priority;
+  status: IncidentStatus;
+  version: number;
+  serviceIds: string[];
+  services: ServiceRef[];
+  groupKey: string | null;
+  createdAt: string;
+  updatedAt: string;
+  acknowledgedAt: string | null;
+  resolvedAt: string | null;
+}
+
+export interface TimelineEvent {
+  id: number;
+  incidentId: string;
+  kind: TimelineKind;
+  message: string;
+  details: Record<string, unknown>;
+  createdAt: string;
+}
+
+export interface IncidentWithTimeline extends Incident {
+  timeline: TimelineEvent[];
+}
+
+export interface NewIncident {
+  title: string;
+  description?: string | null;
+  severity?: Severity;
+  serviceIds?: string[];
+}
+
+export interface IncidentChanges {
+  title?: string;
+  description?: string | null;
+  severity?: Severity;
+  status?: IncidentStatus;
+  serviceIds?: string[];
+}
+
+export interface IncidentFilter {
+  status?: IncidentStatus | undefined;
+  severity?: Severity | undefined;
+  serviceId?: string | undefined;
+  active?: boolean;
+}
+
+/** Who made a change, as the timeline records it. */
+export type ChangeSource = 'api' | 'alertmanager';
+
+export const DEFAULT_SEVERITY: Severity = 'medium';
+
+const iso = (date: Date | null) => (date === null ? null : date.toISOString());
+
+export function toIncident(row: IncidentRow, services: ServiceRef[]): Incident {
+  return {
+    id: row.id,
+    title: row.title,
+    description: row.description,
+    severity: row.severity,
+    priority: PRIORITIES[row.severity],
+    status: row.status,
+    version: row.version,
+    serviceIds: services.map((s) => s.id),
+    services,
+    groupKey: row.group_key,
+    createdAt: row.created_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
+    acknowledgedAt: iso(row.acknowledged_at),
+    resolvedAt: iso(row.resolved_at),
+  };
+}
+
+export const toTimelineEvent = (row: TimelineEventRow): TimelineEvent => ({
+  id: row.id,
+  incidentId: row.incident_id,
+  kind: row.kind,
+  message: row.message,
+  details: row.details,
+  createdAt: row.created_at.toISOString(),
+});
+
+export const incidentNotFound = (id: string) => new NotFoundError(`Incident ${id} does not exist`);
+
+/** A change that expected another version (If-Match, or a concurrent writer got there first). */
+export const incidentChanged = (id: string, version: number) =>
+  new PreconditionFailedError(
+    `Incident ${id} has changed since you read it (it is at version ${version}); fetch it and try again`,
+    { details: { currentVersion: version } },
+  );

@@ -1,0 +1,70 @@
+import { isAppError } from '@steadfast/errors';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { IncidentStatus } from '../src/db/schema.js';
+import { assertTransition, canTransition, STATUSES, TRANSITIONS } from '../src/incidents/status.js';
+
+const status = fc.constantFrom(...STATUSES);
+const position = (s: IncidentStatus) => STATUSES.indexOf(s);
+
+describe('the status transition table', () => {
+  it('has a row for every status and names only statuses', () => {
+    expect(Object.keys(TRANSITIONS).sort()).toEqual([...STATUSES].sort());
+    for (const targets of Object.values(TRANSITIONS)) {
+      for (const to of targets) expect(STATUSES).toContain(to);
+    }
+  });
+
+  it('agrees with the documented rule: any step forward; from resolved, only back to investigating', () => {
+    fc.assert(
+      fc.property(status, status, (from, to) => {
+        const documented = from === 'resolved' ? to === 'investigating' : position(to) > position(from);
+        expect(canTransition(from, to)).toBe(documented);
+      }),
+    );
+  });
+
+  it('has no self-transitions', () => {
+    fc.assert(fc.property(status, (s) => !canTransition(s, s)));
+  });
+
+  it('reopens a resolved incident only to investigating', () => {
+    expect(TRANSITIONS.resolved).toEqual(['investigating']);
+  });
+
+  it('lets every unresolved incident be resolved at once, and never moves back otherwise', () => {
+    fc.assert(
+      fc.property(
+        status.filter((s) => s !== 'resolved'),
+        status,
+        (from, to) => {
+          if (to === 'resolved') expect(canTransition(from, to)).toBe(true);
+          if (position(to) < position(from)) expect(canTransition(from, to)).toBe(false);
+        },
+      ),
+    );
+  });
+
+  it('refuses exactly the transitions the table lacks, with 422 INVALID_STATE_TRANSITION naming both ends', () => {
+    fc.assert(
+      fc.property(status, status, (from, to) => {
+        let thrown: unknown;
+        try {
+          assertTransition(from, to);
+        } catch (error) {
+          thrown = error;
+        }
+        if (canTransition(from, to)) {
+          expect(thrown).toBeUndefined();
+        } else {
+          expect(isAppError(thrown)).toBe(true);
+          expect(thrown).toMatchObject({
+            statusCode: 422,
+            code: 'INVALID_STATE_TRANSITION',
+            details: { from, to },
+          });
+        }
+      }),
+    );
+  });
+});
