@@ -1,9 +1,1 @@
-import { defineConfig } from 'vitest/config';
-
-export default defineConfig({
-  test: {
-    globalSetup: ['@steadfast/embedded-pg/vitest-setup'],
-    testTimeout: 20_000,
-    hookTimeout: 60_000,
-  },
-});
+export { postgresTestConfig as default } from '@steadfast/embedded-pg/vitest-preset';

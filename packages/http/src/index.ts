@@ -33,7 +33,12 @@ export {
   metricsRegistryPlugin,
 } from './metrics-registry.js';
 export { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, PageQuery, PageQueryProperties, UuidParams } from './paging.js';
-export { fromDatabaseError, isDatabaseConnectionError, isUniqueViolation } from './pg-errors.js';
+export {
+  fromDatabaseError,
+  isDatabaseConnectionError,
+  isUniqueViolation,
+  rejectingDuplicate,
+} from './pg-errors.js';
 export {
   REQUEST_CONTEXT_PLUGIN,
   requestContextPlugin,

@@ -57,6 +57,23 @@ export function isUniqueViolation(error: unknown, constraint?: string): boolean 
 }
 
 /**
+ * Awaits `work`, turning a violation of the unique `constraint` into the domain's own error (`EMAIL_TAKEN`, say)
+ * instead of the generic 409 the error handler would give it.
+ */
+export async function rejectingDuplicate<T>(
+  work: Promise<T>,
+  constraint: string,
+  error: () => Error,
+): Promise<T> {
+  try {
+    return await work;
+  } catch (thrown) {
+    if (isUniqueViolation(thrown, constraint)) throw error();
+    throw thrown;
+  }
+}
+
+/**
  * Maps a PostgreSQL or driver error to the taxonomy, without its message (which can carry SQL or row data).
  * Returns undefined for anything that is not a database error.
  */

@@ -1,7 +1,13 @@
 import { createTestDatabase, type TestDatabase } from '@steadfast/embedded-pg/testing';
+import { ConflictError } from '@steadfast/errors';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { fromDatabaseError, isDatabaseConnectionError, isUniqueViolation } from '../src/pg-errors.js';
+import {
+  fromDatabaseError,
+  isDatabaseConnectionError,
+  isUniqueViolation,
+  rejectingDuplicate,
+} from '../src/pg-errors.js';
 
 let database: TestDatabase;
 let client: pg.Client;
@@ -80,5 +86,24 @@ describe('PostgreSQL error mapping, from real server errors', () => {
     expect(fromDatabaseError(null)).toBeUndefined();
     expect(fromDatabaseError({ code: 'ERR_SOMETHING' })).toBeUndefined();
     expect(fromDatabaseError({ code: '42P01' })).toBeUndefined();
+  });
+});
+
+describe('rejectingDuplicate', () => {
+  const insert = (email: string) =>
+    client.query('insert into t (id, email, n) values (gen_random_uuid(), $1, 1)', [email]);
+  const taken = () => new ConflictError('taken', 'EMAIL_TAKEN');
+
+  it('turns a violation of the named constraint into the domain error, and passes the rest through', async () => {
+    await insert('dup@example.com');
+    await expect(rejectingDuplicate(insert('dup@example.com'), 't_email_key', taken)).rejects.toMatchObject({
+      code: 'EMAIL_TAKEN',
+      statusCode: 409,
+    });
+    // Another constraint's violation is not this domain error.
+    await expect(rejectingDuplicate(insert('dup@example.com'), 'other_key', taken)).rejects.toMatchObject({
+      code: '23505',
+    });
+    await expect(rejectingDuplicate(insert('new@example.com'), 't_email_key', taken)).resolves.toBeDefined();
   });
 });

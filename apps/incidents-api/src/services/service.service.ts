@@ -1,5 +1,5 @@
 import { ConflictError, NotFoundError } from '@steadfast/errors';
-import { isUniqueViolation } from '@steadfast/http';
+import { rejectingDuplicate } from '@steadfast/http';
 import type { PageRequest } from '@steadfast/service-kit';
 import type { Kysely } from 'kysely';
 import type { Database, ServiceRow } from '../db/schema.js';
@@ -13,16 +13,12 @@ import {
   updateServiceRow,
 } from './service.repository.js';
 
-async function rejectingTakenName<T>(work: Promise<T>): Promise<T> {
-  try {
-    return await work;
-  } catch (error) {
-    if (isUniqueViolation(error, 'services_name_key')) {
-      throw new ConflictError('A service with this name already exists', 'SERVICE_NAME_TAKEN');
-    }
-    throw error;
-  }
-}
+const rejectingTakenName = <T>(work: Promise<T>) =>
+  rejectingDuplicate(
+    work,
+    'services_name_key',
+    () => new ConflictError('A service with this name already exists', 'SERVICE_NAME_TAKEN'),
+  );
 
 const notFound = (id: string) => new NotFoundError(`Service ${id} does not exist`);
 

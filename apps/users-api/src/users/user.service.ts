@@ -1,5 +1,5 @@
 import { ConflictError, NotFoundError } from '@steadfast/errors';
-import { isUniqueViolation } from '@steadfast/http';
+import { rejectingDuplicate } from '@steadfast/http';
 import type { PageRequest } from '@steadfast/service-kit';
 import type { Kysely } from 'kysely';
 import type { Database, UserRow } from '../db/schema.js';
@@ -14,16 +14,12 @@ import {
 } from './user.js';
 import { deleteUser, findUserRow, insertUser, listUserRows, updateUserRow } from './user.repository.js';
 
-async function rejectingTakenEmail<T>(work: Promise<T>): Promise<T> {
-  try {
-    return await work;
-  } catch (error) {
-    if (isUniqueViolation(error, 'users_email_key')) {
-      throw new ConflictError('A user with this email already exists', 'EMAIL_TAKEN');
-    }
-    throw error;
-  }
-}
+const rejectingTakenEmail = <T>(work: Promise<T>) =>
+  rejectingDuplicate(
+    work,
+    'users_email_key',
+    () => new ConflictError('A user with this email already exists', 'EMAIL_TAKEN'),
+  );
 
 const notFound = (id: string) => new NotFoundError(`User ${id} does not exist`);
 
