@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { chaosPlugin } from '../src/plugin.js';
 import { AUTH, auditRows, chaosTestContext, createFault, TOKEN, until } from './helpers.js';
 
@@ -225,19 +225,28 @@ describe('faults as resources', () => {
 
   it('advances a ramp step by step', async () => {
     const app = await build();
-    await createFault(app, {
-      kind: 'latency',
-      target: { route: '/nothing-here' },
-      probability: 0.01,
-      latencyMs: 200,
-      durationSeconds: 60,
-      ramp: [{ afterSeconds: 0.3, probability: 0.03, latencyMs: 400 }],
-    });
-    const step = async () =>
-      (await app.inject({ url: '/admin/chaos/status', headers: AUTH })).json().data.faults[0].currentStep;
-    expect(await step()).toEqual({ index: 0, probability: 0.01, latencyMs: 200 });
-    await until(async () => (await step()).index === 1, 1000);
-    expect(await step()).toEqual({ index: 1, probability: 0.03, latencyMs: 400 });
+    // The step is a function of the clock: freeze Date so a slow machine cannot skip past step 0 before we look.
+    const start = Date.now();
+    vi.useFakeTimers({ toFake: ['Date'], now: start });
+    try {
+      await createFault(app, {
+        kind: 'latency',
+        target: { route: '/nothing-here' },
+        probability: 0.01,
+        latencyMs: 200,
+        durationSeconds: 60,
+        ramp: [{ afterSeconds: 0.3, probability: 0.03, latencyMs: 400 }],
+      });
+      const step = async () =>
+        (await app.inject({ url: '/admin/chaos/status', headers: AUTH })).json().data.faults[0].currentStep;
+      expect(await step()).toEqual({ index: 0, probability: 0.01, latencyMs: 200 });
+      vi.setSystemTime(start + 299);
+      expect((await step()).index).toBe(0);
+      vi.setSystemTime(start + 300);
+      expect(await step()).toEqual({ index: 1, probability: 0.03, latencyMs: 400 });
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 
