@@ -138,18 +138,19 @@ describe('chaos in users-api', () => {
     expect(fault.statusCode).toBe(201);
     for (let i = 0; i < 20; i++) expect((await t.app.inject({ url: '/v1/users' })).statusCode).toBe(500);
     // 100 % errors against a 99.9 % objective is a burn far above the 14.4x limit; the check runs every 5 s.
-    let active = 1;
-    for (let waited = 0; active > 0 && waited < 8000; waited += 200) {
+    // The condition stops injection first and writes the audit after, so wait for the audit row itself.
+    const endedRow = async () =>
+      (await t.app.inject({ url: `/admin/chaos/audit?faultId=${fault.json().data.id}`, headers: auth }))
+        .json()
+        .data.find((row: { action: string }) => row.action === 'fault.ended');
+    let ended = await endedRow();
+    for (let waited = 0; ended === undefined && waited < 8000; waited += 200) {
       await new Promise((resolve) => setTimeout(resolve, 200));
-      active = (await t.app.inject({ url: '/admin/chaos/faults', headers: auth })).json().data.length;
+      ended = await endedRow();
     }
-    expect(active).toBe(0);
+    expect(ended?.reason).toBe('stopped by condition');
+    expect((await t.app.inject({ url: '/admin/chaos/faults', headers: auth })).json().data).toEqual([]);
     expect((await t.app.inject({ url: '/v1/users' })).statusCode).toBe(200);
-    const audit = (
-      await t.app.inject({ url: `/admin/chaos/audit?faultId=${fault.json().data.id}`, headers: auth })
-    ).json();
-    const ended = audit.data.find((row: { action: string }) => row.action === 'fault.ended');
-    expect(ended.reason).toBe('stopped by condition');
     expect(JSON.stringify(ended.details)).toMatch(
       /requests-availability burns its error budget at [\d.]+x over 5m/,
     );
