@@ -205,9 +205,9 @@ export class CircuitBreaker implements Policy {
     try {
       generation = this.admit();
       if (this.timesCalls) startedAt = this.clock();
-      running = fn(contextFrom(options));
-      // Plain-JS callers may hand over a function that returns a value or a foreign thenable.
-      if (!(running instanceof Promise)) running = Promise.resolve(running);
+      const returned = fn(contextFrom(options));
+      // A value or a foreign thenable is adopted; the common native promise is used as it is.
+      running = returned instanceof Promise ? returned : Promise.resolve(returned);
     } catch (error) {
       // admit() refusing, or an operation that throws before returning its promise.
       if (generation >= 0) this.settleError(generation, error);
