@@ -11,6 +11,7 @@ import {
   CircuitBreaker,
   CircuitOpenError,
   circuitBreaker,
+  DEFAULT_FAILURE_WINDOW_MS,
   InvalidOptionError,
   isCircuitOpenError,
 } from '../src/index.js';
@@ -161,6 +162,34 @@ describe('circuit breaker: closed', () => {
     await expect(breaker.execute(slow)).resolves.toBe('late');
     expect(breaker.state).toBe('closed');
     await expect(breaker.execute(slow)).resolves.toBe('late');
+    expect(breaker.state).toBe('open');
+  });
+
+  it("failureCounting 'window' (default): a success in between does not restart the count", async () => {
+    const breaker = circuitBreaker({ failureThreshold: 3 });
+    await failTimes(breaker, 2);
+    await breaker.execute(ok);
+    await failTimes(breaker, 1);
+    expect(breaker.state).toBe('open');
+  });
+
+  it("failureCounting 'consecutive': a success restarts the count, and failures in a row count however far apart", async () => {
+    const breaker = circuitBreaker({ failureThreshold: 3, failureCounting: 'consecutive' });
+    await failTimes(breaker, 2);
+    await breaker.execute(ok);
+    await failTimes(breaker, 2);
+    expect(breaker.state).toBe('closed');
+    expect(breaker.toJSON().failures).toBe(2);
+    vi.advanceTimersByTime(10 * DEFAULT_FAILURE_WINDOW_MS);
+    await failTimes(breaker, 1);
+    expect(breaker.state).toBe('open');
+  });
+
+  it("failureCounting 'consecutive': a client error neither counts nor restarts the count", async () => {
+    const breaker = circuitBreaker({ failureThreshold: 2, failureCounting: 'consecutive' });
+    await failTimes(breaker, 1);
+    await failTimes(breaker, 1, new NotFoundError('user', '42'));
+    await failTimes(breaker, 1);
     expect(breaker.state).toBe('open');
   });
 
@@ -499,6 +528,7 @@ describe('circuit breaker options', () => {
     ['failureThreshold', { failureThreshold: 2.5 }, '2.5'],
     ['failureWindow', { failureWindow: -1 }, '-1'],
     ['failureWindow', { failureWindow: Number.NaN }, 'null'],
+    ['failureCounting', { failureCounting: 'rolling' }, 'rolling'],
     ['failureRateThreshold', { failureRateThreshold: 0 }, '0'],
     ['failureRateThreshold', { failureRateThreshold: 1.5 }, '1.5'],
     ['minimumCalls', { minimumCalls: 0 }, '0'],

@@ -173,7 +173,10 @@ describe('timeout', () => {
   it('accepts an operation that returns a plain value or a foreign thenable, as the other policies do', async () => {
     const policy = timeout(1_000);
     await expect(policy.execute(() => 7)).resolves.toBe(7);
-    const thenable: PromiseLike<string> = { then: (resolve) => Promise.resolve('then').then(resolve) };
+    const thenable: PromiseLike<string> = {
+      // biome-ignore lint/suspicious/noThenProperty: a foreign thenable, not a native promise, is the case under test
+      then: (resolve) => Promise.resolve('then').then(resolve),
+    };
     await expect(policy.execute(() => thenable)).resolves.toBe('then');
     await vi.advanceTimersByTimeAsync(1_000);
     expect(vi.getTimerCount()).toBe(0);
