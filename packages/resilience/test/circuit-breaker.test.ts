@@ -15,6 +15,7 @@ import {
   InvalidOptionError,
   isCircuitOpenError,
 } from '../src/index.js';
+import { pending } from './support.js';
 
 const fail =
   (error: unknown = new DependencyError('down')) =>
@@ -24,17 +25,6 @@ const ok = () => Promise.resolve('ok');
 
 async function failTimes(breaker: CircuitBreaker, n: number, error?: unknown): Promise<void> {
   for (let i = 0; i < n; i++) await expect(breaker.execute(fail(error))).rejects.toBeDefined();
-}
-
-/** A call that stays in flight until the test settles it. */
-function pending<T = string>() {
-  let resolve!: (v: T) => void;
-  let reject!: (e: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { op: () => promise, resolve, reject };
 }
 
 beforeEach(() => {
