@@ -83,6 +83,7 @@ export type TransitionReason =
   | 'open-elapsed'
   | 'probes-succeeded'
   | 'isolated'
+  | 'released'
   | 'reset';
 
 export interface BreakerStateChange {
@@ -116,6 +117,10 @@ export class CircuitBreaker implements Policy {
   // failure from before an opening cannot extend the open period or count as a probe.
   private generation = 0;
   private consecutiveOpens = 0;
+  // isolate() handles not yet released; a reset() releases them all and starts a new epoch, so a
+  // handle from before it cannot release a later isolation.
+  private isolations = 0;
+  private isolationEpoch = 0;
   private timer: NodeJS.Timeout | undefined;
   private readonly events = new Emitter<BreakerStateChange>();
   private readonly counts: FailureCountWindow;
@@ -252,13 +257,27 @@ export class CircuitBreaker implements Policy {
     );
   }
 
-  /** Forces the circuit open until `reset()`, for maintenance or a known outage. */
-  isolate(): void {
+  /**
+   * Forces the circuit open, for maintenance or a known outage, until `reset()` or until every handle
+   * returned by `isolate()` has been called (cockatiel's counted isolation). Calling a handle twice,
+   * or after a `reset()`, does nothing.
+   */
+  isolate(): Dispose {
+    this.isolations++;
     this.toOpen('isolated', this.clock(), true);
+    const epoch = this.isolationEpoch;
+    let released = false;
+    return () => {
+      if (released || epoch !== this.isolationEpoch) return;
+      released = true;
+      if (--this.isolations === 0) this.toClosed('released', this.clock());
+    };
   }
 
-  /** Closes the circuit and forgets every failure. */
+  /** Closes the circuit, releases every isolation and forgets every failure. */
   reset(): void {
+    this.isolations = 0;
+    this.isolationEpoch++;
     // Forgetting failures is not a transition, so a closed circuit forgets them and stays as it is.
     this.forgetFailures();
     this.toClosed('reset', this.clock());

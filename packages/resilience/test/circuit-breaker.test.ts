@@ -396,6 +396,26 @@ describe('circuit breaker: manual control and saved state', () => {
     expect(events).toEqual([{ from: 'closed', to: 'open', reason: 'failure-threshold', at: 1_000 }]);
   });
 
+  it('isolate() handles: the last release closes it once; a handle from before a reset() releases nothing later', async () => {
+    const breaker = circuitBreaker();
+    const events: string[] = [];
+    breaker.onStateChange((e) => events.push(`${e.from}->${e.to}:${e.reason}`));
+    const stale = breaker.isolate();
+    breaker.reset();
+    const held = breaker.isolate();
+    stale();
+    expect(breaker.state).toBe('open');
+    held();
+    held();
+    expect(breaker.state).toBe('closed');
+    expect(events).toEqual([
+      'closed->open:isolated',
+      'open->closed:reset',
+      'closed->open:isolated',
+      'open->closed:released',
+    ]);
+  });
+
   it('a second isolate() emits nothing and keeps the time it was isolated', async () => {
     const breaker = circuitBreaker();
     const events: BreakerStateChange[] = [];

@@ -131,6 +131,17 @@ describe('parity: circuit breaker', () => {
     await expect(breaker.execute(ok)).resolves.toBe('ok');
   });
 
+  it('cockatiel isolate() handles: the circuit stays open until every handle is released', async () => {
+    const breaker = circuitBreaker();
+    const first = breaker.isolate();
+    const second = breaker.isolate();
+    first();
+    first();
+    await expect(breaker.execute(ok)).rejects.toMatchObject({ code: 'CIRCUIT_OPEN' });
+    second();
+    await expect(breaker.execute(ok)).resolves.toBe('ok');
+  });
+
   it('cockatiel onStateChange, opossum open/halfOpen/close events, resilience4j onStateTransition: every transition is reported once', async () => {
     const breaker = circuitBreaker({ failureThreshold: 1, halfOpenMaxCalls: 1, successThreshold: 1 });
     const events: string[] = [];
@@ -228,15 +239,7 @@ describe('parity: circuit breaker', () => {
     expect(settled).toBe(false);
   });
 
-  it('D7: isolate() is one switch, not counted handles: one reset() releases any number of isolate() calls', async () => {
-    const breaker = circuitBreaker();
-    breaker.isolate();
-    breaker.isolate();
-    breaker.reset();
-    await expect(breaker.execute(ok)).resolves.toBe('ok');
-  });
-
-  it('D8: an open circuit moves to half-open on a timer, without waiting for the next call', async () => {
+  it('D7: an open circuit moves to half-open on a timer, without waiting for the next call', async () => {
     const breaker = circuitBreaker({ failureThreshold: 1 });
     const events: string[] = [];
     breaker.onStateChange((e) => events.push(e.to));

@@ -67,7 +67,7 @@ describe('parity: retry', () => {
     expect(attempts).toEqual([1, 2, 3]);
   });
 
-  it('D9: maxAttempts counts every try, the first included (cockatiel counts retries only)', async () => {
+  it('D8: maxAttempts counts every try, the first included (cockatiel counts retries only)', async () => {
     const op = vi.fn(() => Promise.reject(new TimeoutError('slow')));
     const running = retry({ maxAttempts: 3, jitter: 'none' })
       .execute(op)
@@ -77,7 +77,7 @@ describe('parity: retry', () => {
     expect(op).toHaveBeenCalledTimes(3);
   });
 
-  it('D10: client errors are never retried, whatever shouldRetry says', async () => {
+  it('D9: client errors are never retried, whatever shouldRetry says', async () => {
     const op = vi.fn(() => Promise.reject(new NotFoundError('user', '42')));
     await expect(retry({ shouldRetry: () => true }).execute(op)).rejects.toBeInstanceOf(NotFoundError);
     expect(op).toHaveBeenCalledTimes(1);
@@ -130,14 +130,14 @@ describe('parity: timeout', () => {
     await expect(timeout(1_000).execute(() => 'plain')).resolves.toBe('plain');
   });
 
-  it('D11: aggressive, a caller abort rejects with the caller reason, not a timeout', async () => {
+  it('D10: aggressive, a caller abort rejects with the caller reason, not a timeout', async () => {
     const caller = new AbortController();
     const running = timeout(1_000).execute(never, { signal: caller.signal });
     caller.abort(new Error('client left'));
     await expect(running).rejects.toThrow('client left');
   });
 
-  it('D12: cooperative, an operation that fails after the deadline fails with TimeoutError (its error as cause)', async () => {
+  it('D11: cooperative, an operation that fails after the deadline fails with TimeoutError (its error as cause)', async () => {
     const running = timeout({ duration: 100, strategy: 'cooperative' })
       .execute(
         ({ signal }) =>
@@ -198,7 +198,7 @@ describe('parity: bulkhead', () => {
     await expect(bulkhead().execute(() => 'plain')).resolves.toBe('plain');
   });
 
-  it('D13: every queue wait is bounded by queueTimeout (cockatiel queues without a time limit)', async () => {
+  it('D12: every queue wait is bounded by queueTimeout (cockatiel queues without a time limit)', async () => {
     const pool = bulkhead({ maxConcurrent: 1, maxQueue: 1 });
     void pool.execute(never);
     const queued = pool.execute(never).catch((e: unknown) => e);
