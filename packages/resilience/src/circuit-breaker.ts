@@ -1,4 +1,4 @@
-import { durationMs, fn, InvalidOptionError, integerAtLeast, numberInRange } from '@steadfast/errors';
+import { durationMs, fn, InvalidOptionError, integerAtLeast, numberInRange, oneOf } from '@steadfast/errors';
 import { isDependencyFailure } from './classify.js';
 import { CircuitOpenError } from './errors.js';
 import { Emitter } from './events.js';
@@ -15,6 +15,7 @@ import {
 
 export const DEFAULT_FAILURE_THRESHOLD = 5;
 export const DEFAULT_FAILURE_WINDOW_MS = 60_000;
+export const DEFAULT_FAILURE_COUNTING: FailureCounting = 'window';
 export const DEFAULT_MINIMUM_CALLS = 10;
 export const DEFAULT_OPEN_DURATION_MS = 30_000;
 export const DEFAULT_OPEN_DURATION_MULTIPLIER = 1;
@@ -23,11 +24,20 @@ export const DEFAULT_HALF_OPEN_MAX_CALLS = 3;
 export const DEFAULT_SUCCESS_THRESHOLD = 2;
 export const DEFAULT_PROBE_TIMEOUT_MS = 30_000;
 
+/**
+ * `window`: `failureThreshold` failures within `failureWindow` open the circuit, whatever succeeded
+ * in between. `consecutive`: that many failures in a row open it and a success starts the count over,
+ * as cockatiel's ConsecutiveBreaker does; `failureWindow` then only frames the failure rate.
+ */
+export type FailureCounting = 'window' | 'consecutive';
+
 export interface CircuitBreakerOptions {
   /** Failures within `failureWindow` that open the circuit (inclusive). Default 5. */
   failureThreshold?: number;
   /** Sliding window for both thresholds, in ms. Default 60 000. */
   failureWindow?: number;
+  /** How `failureThreshold` counts failures. Default `window`. */
+  failureCounting?: FailureCounting;
   /** Also open when this share of calls (0 < r <= 1) fails within the window. Off by default. */
   failureRateThreshold?: number;
   /** Calls the window must hold before the failure rate is judged. Default 10. */
@@ -73,6 +83,7 @@ export type TransitionReason =
   | 'open-elapsed'
   | 'probes-succeeded'
   | 'isolated'
+  | 'released'
   | 'reset';
 
 export interface BreakerStateChange {
@@ -106,6 +117,10 @@ export class CircuitBreaker implements Policy {
   // failure from before an opening cannot extend the open period or count as a probe.
   private generation = 0;
   private consecutiveOpens = 0;
+  // isolate() handles not yet released; a reset() releases them all and starts a new epoch, so a
+  // handle from before it cannot release a later isolation.
+  private isolations = 0;
+  private isolationEpoch = 0;
   private timer: NodeJS.Timeout | undefined;
   private readonly events = new Emitter<BreakerStateChange>();
   private readonly counts: FailureCountWindow;
@@ -123,6 +138,10 @@ export class CircuitBreaker implements Policy {
   private readonly clock: Clock;
   // True when the success path must read the clock (slow calls or a rate window).
   private readonly timesCalls: boolean;
+  // A success in the closed state restarts the failure count.
+  private readonly consecutive: boolean;
+  // True when a success in the closed state needs bookkeeping at all.
+  private readonly watchesSuccess: boolean;
 
   constructor(options: CircuitBreakerOptions = {}) {
     const threshold = integerAtLeast(
@@ -131,7 +150,13 @@ export class CircuitBreaker implements Policy {
       1,
     );
     const window = durationMs('failureWindow', options.failureWindow ?? DEFAULT_FAILURE_WINDOW_MS);
-    this.counts = new FailureCountWindow(threshold, window);
+    this.consecutive =
+      oneOf('failureCounting', options.failureCounting ?? DEFAULT_FAILURE_COUNTING, [
+        'window',
+        'consecutive',
+      ]) === 'consecutive';
+    // Failures in a row are counted however far apart they are.
+    this.counts = new FailureCountWindow(threshold, this.consecutive ? Number.POSITIVE_INFINITY : window);
     this.failureRateThreshold =
       options.failureRateThreshold === undefined
         ? Number.POSITIVE_INFINITY
@@ -181,6 +206,7 @@ export class CircuitBreaker implements Policy {
     this.isFailure = fn('isFailure', options.isFailure ?? isDependencyFailure);
     this.clock = fn('clock', options.clock ?? systemClock);
     this.timesCalls = this.rates !== undefined || this.slowCallDuration !== Number.POSITIVE_INFINITY;
+    this.watchesSuccess = this.timesCalls || this.consecutive;
     this.current = { state: 'closed', closedAt: this.clock() };
     if (options.initialState !== undefined) this.restore(options.initialState);
   }
@@ -205,17 +231,17 @@ export class CircuitBreaker implements Policy {
     try {
       generation = this.admit();
       if (this.timesCalls) startedAt = this.clock();
-      running = fn(contextFrom(options));
-      // Plain-JS callers may hand over a function that returns a value or a foreign thenable.
-      if (!(running instanceof Promise)) running = Promise.resolve(running);
+      const returned = fn(contextFrom(options));
+      // A value or a foreign thenable is adopted; the common native promise is used as it is.
+      running = returned instanceof Promise ? returned : Promise.resolve(returned);
     } catch (error) {
       // admit() refusing, or an operation that throws before returning its promise.
       if (generation >= 0) this.settleError(generation, error);
       return Promise.reject(error);
     }
-    if (this.current.state === 'closed' && !this.timesCalls) {
-      // Closed with nothing to time, a success needs no bookkeeping: hand back the operation's own
-      // promise and watch only for its failure. This saves an async frame and a microtask per call.
+    if (this.current.state === 'closed' && !this.watchesSuccess) {
+      // Closed with nothing to time or restart, a success needs no bookkeeping: hand back the operation's
+      // own promise and watch only for its failure. This saves an async frame and a microtask per call.
       running.then(undefined, (error: unknown) => this.settleError(generation, error));
       return running;
     }
@@ -231,13 +257,27 @@ export class CircuitBreaker implements Policy {
     );
   }
 
-  /** Forces the circuit open until `reset()`, for maintenance or a known outage. */
-  isolate(): void {
+  /**
+   * Forces the circuit open, for maintenance or a known outage, until `reset()` or until every handle
+   * returned by `isolate()` has been called (cockatiel's counted isolation). Calling a handle twice,
+   * or after a `reset()`, does nothing.
+   */
+  isolate(): Dispose {
+    this.isolations++;
     this.toOpen('isolated', this.clock(), true);
+    const epoch = this.isolationEpoch;
+    let released = false;
+    return () => {
+      if (released || epoch !== this.isolationEpoch) return;
+      released = true;
+      if (--this.isolations === 0) this.toClosed('released', this.clock());
+    };
   }
 
-  /** Closes the circuit and forgets every failure. */
+  /** Closes the circuit, releases every isolation and forgets every failure. */
   reset(): void {
+    this.isolations = 0;
+    this.isolationEpoch++;
     // Forgetting failures is not a transition, so a closed circuit forgets them and stays as it is.
     this.forgetFailures();
     this.toClosed('reset', this.clock());
@@ -319,6 +359,7 @@ export class CircuitBreaker implements Policy {
       }
       if (s.state === 'closed') this.rates?.record(now, false);
     }
+    if (this.consecutive && s.state === 'closed') this.counts.clear();
     if (s.state === 'half-open') {
       s.successes++;
       if (s.successes >= this.successThreshold) this.toClosed('probes-succeeded', this.clock());

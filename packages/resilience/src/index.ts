@@ -23,6 +23,7 @@ export {
   type CircuitBreakerSnapshot,
   type CircuitState,
   circuitBreaker,
+  DEFAULT_FAILURE_COUNTING,
   DEFAULT_FAILURE_THRESHOLD,
   DEFAULT_FAILURE_WINDOW_MS,
   DEFAULT_HALF_OPEN_MAX_CALLS,
@@ -32,6 +33,7 @@ export {
   DEFAULT_OPEN_DURATION_MULTIPLIER,
   DEFAULT_PROBE_TIMEOUT_MS,
   DEFAULT_SUCCESS_THRESHOLD,
+  type FailureCounting,
   type TransitionReason,
 } from './circuit-breaker.js';
 export { isConnectionError, isDependencyFailure, isNeverRetryable, isTransientError } from './classify.js';

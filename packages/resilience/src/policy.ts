@@ -14,7 +14,8 @@ export interface ExecuteOptions {
   idempotent?: boolean | undefined;
 }
 
-export type Operation<T> = (context: ExecuteContext) => Promise<T>;
+/** What a policy runs: it may return a promise, a foreign thenable or a plain value, and may throw. */
+export type Operation<T> = (context: ExecuteContext) => T | PromiseLike<T>;
 
 /**
  * A policy runs an operation under some rule. `R` is what the policy may produce instead of the

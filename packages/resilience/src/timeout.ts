@@ -132,7 +132,9 @@ class TimedCall<T> implements ExecuteContext {
   get signal(): AbortSignal {
     if (this.controller === undefined) {
       this.controller = new AbortController();
+      // Replay what happened before this first read, so a signal handed on late to I/O still aborts.
       if (this.timedOut) this.controller.abort(this.timeoutError());
+      else if (this.outer?.aborted) this.controller.abort(this.outer.reason);
     }
     return this.controller.signal;
   }
@@ -146,13 +148,14 @@ class TimedCall<T> implements ExecuteContext {
     return new Promise<T>((resolve, reject) => {
       this.resolve = resolve;
       this.reject = reject;
-      let running: Promise<T>;
+      let running: T | PromiseLike<T>;
       try {
         running = fn(this);
       } catch (error) {
         running = Promise.reject(error);
       }
-      running.then(
+      // A native promise passes through Promise.resolve as itself; a value or foreign thenable is adopted.
+      Promise.resolve(running).then(
         (value) => this.settle(value, undefined, false),
         (error) => this.finishWithError(error),
       );

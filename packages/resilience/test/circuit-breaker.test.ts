@@ -11,9 +11,11 @@ import {
   CircuitBreaker,
   CircuitOpenError,
   circuitBreaker,
+  DEFAULT_FAILURE_WINDOW_MS,
   InvalidOptionError,
   isCircuitOpenError,
 } from '../src/index.js';
+import { pending } from './support.js';
 
 const fail =
   (error: unknown = new DependencyError('down')) =>
@@ -23,17 +25,6 @@ const ok = () => Promise.resolve('ok');
 
 async function failTimes(breaker: CircuitBreaker, n: number, error?: unknown): Promise<void> {
   for (let i = 0; i < n; i++) await expect(breaker.execute(fail(error))).rejects.toBeDefined();
-}
-
-/** A call that stays in flight until the test settles it. */
-function pending<T = string>() {
-  let resolve!: (v: T) => void;
-  let reject!: (e: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { op: () => promise, resolve, reject };
 }
 
 beforeEach(() => {
@@ -161,6 +152,24 @@ describe('circuit breaker: closed', () => {
     await expect(breaker.execute(slow)).resolves.toBe('late');
     expect(breaker.state).toBe('closed');
     await expect(breaker.execute(slow)).resolves.toBe('late');
+    expect(breaker.state).toBe('open');
+  });
+
+  // test/parity covers the default window counting and the success that restarts the count.
+  it("failureCounting 'consecutive': failures in a row count however far apart", async () => {
+    const breaker = circuitBreaker({ failureThreshold: 3, failureCounting: 'consecutive' });
+    await failTimes(breaker, 2);
+    vi.advanceTimersByTime(10 * DEFAULT_FAILURE_WINDOW_MS);
+    expect(breaker.toJSON().failures).toBe(2);
+    await failTimes(breaker, 1);
+    expect(breaker.state).toBe('open');
+  });
+
+  it("failureCounting 'consecutive': a client error neither counts nor restarts the count", async () => {
+    const breaker = circuitBreaker({ failureThreshold: 2, failureCounting: 'consecutive' });
+    await failTimes(breaker, 1);
+    await failTimes(breaker, 1, new NotFoundError('user', '42'));
+    await failTimes(breaker, 1);
     expect(breaker.state).toBe('open');
   });
 
@@ -377,6 +386,26 @@ describe('circuit breaker: manual control and saved state', () => {
     expect(events).toEqual([{ from: 'closed', to: 'open', reason: 'failure-threshold', at: 1_000 }]);
   });
 
+  it('isolate() handles: the last release closes it once; a handle from before a reset() releases nothing later', async () => {
+    const breaker = circuitBreaker();
+    const events: string[] = [];
+    breaker.onStateChange((e) => events.push(`${e.from}->${e.to}:${e.reason}`));
+    const stale = breaker.isolate();
+    breaker.reset();
+    const held = breaker.isolate();
+    stale();
+    expect(breaker.state).toBe('open');
+    held();
+    held();
+    expect(breaker.state).toBe('closed');
+    expect(events).toEqual([
+      'closed->open:isolated',
+      'open->closed:reset',
+      'closed->open:isolated',
+      'open->closed:released',
+    ]);
+  });
+
   it('a second isolate() emits nothing and keeps the time it was isolated', async () => {
     const breaker = circuitBreaker();
     const events: BreakerStateChange[] = [];
@@ -499,6 +528,7 @@ describe('circuit breaker options', () => {
     ['failureThreshold', { failureThreshold: 2.5 }, '2.5'],
     ['failureWindow', { failureWindow: -1 }, '-1'],
     ['failureWindow', { failureWindow: Number.NaN }, 'null'],
+    ['failureCounting', { failureCounting: 'rolling' }, 'rolling'],
     ['failureRateThreshold', { failureRateThreshold: 0 }, '0'],
     ['failureRateThreshold', { failureRateThreshold: 1.5 }, '1.5'],
     ['minimumCalls', { minimumCalls: 0 }, '0'],

@@ -141,6 +141,47 @@ describe('timeout', () => {
     await expect(running).resolves.toBe(true);
   });
 
+  it('cooperative: the signal is aborted for an operation that reads it only after the caller aborted', async () => {
+    const caller = new AbortController();
+    const running = timeout({ duration: 1_000, strategy: 'cooperative' }).execute(
+      async (ctx) => {
+        caller.abort(new Error('client left'));
+        await Promise.resolve();
+        return { aborted: ctx.signal.aborted, reason: ctx.signal.reason };
+      },
+      { signal: caller.signal },
+    );
+    await expect(running).resolves.toEqual({ aborted: true, reason: new Error('client left') });
+  });
+
+  it('aggressive: work abandoned after the caller aborted sees its signal aborted when it reads it', async () => {
+    const caller = new AbortController();
+    let seen: boolean | undefined;
+    const running = timeout(1_000).execute(
+      async (ctx) => {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        seen = ctx.signal.aborted;
+      },
+      { signal: caller.signal },
+    );
+    caller.abort(new Error('client left'));
+    await expect(running).rejects.toThrow('client left');
+    await vi.advanceTimersByTimeAsync(50);
+    expect(seen).toBe(true);
+  });
+
+  it('accepts an operation that returns a plain value or a foreign thenable, as the other policies do', async () => {
+    const policy = timeout(1_000);
+    await expect(policy.execute(() => 7)).resolves.toBe(7);
+    const thenable: PromiseLike<string> = {
+      // biome-ignore lint/suspicious/noThenProperty: a foreign thenable, not a native promise, is the case under test
+      then: (resolve) => Promise.resolve('then').then(resolve),
+    };
+    await expect(policy.execute(() => thenable)).resolves.toBe('then');
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
   it('rejects at once when the caller signal is already aborted', async () => {
     const controller = new AbortController();
     controller.abort(new Error('gone'));
