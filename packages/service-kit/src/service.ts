@@ -62,6 +62,13 @@ export type ServiceApp = FastifyInstance<
   TypeBoxTypeProvider
 >;
 
+/**
+ * Fastify fails a plugin that takes longer than 10 s to load. The database plugin's first start runs initdb
+ * (2.5–5 s on an idle machine, far longer when services start together on a busy one), and a slow machine must
+ * not fail startup; a start that truly hangs is the startup probe's to catch.
+ */
+const PLUGIN_TIMEOUT_MS = 120_000;
+
 function server(service: ServiceDefinition, config: BaseConfig, logStream: DestinationStream | undefined) {
   const logger = loggerOptions({ service: service.name, level: config.LOG_LEVEL });
   const app = Fastify({
@@ -75,6 +82,7 @@ function server(service: ServiceDefinition, config: BaseConfig, logStream: Desti
     // The access log writes one line per request instead of Fastify's two.
     logController: new LogController({ requestIdLogLabel: 'requestId', disableRequestLogging: true }),
     bodyLimit: config.BODY_LIMIT_BYTES,
+    pluginTimeout: PLUGIN_TIMEOUT_MS,
     // Fastify types this factory as Ajv's own compile function, not the route-aware one it calls at runtime.
     schemaController: { compilersFactory: { buildValidator: buildValidator as never } },
   }).withTypeProvider<TypeBoxTypeProvider>();
