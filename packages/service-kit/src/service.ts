@@ -18,14 +18,14 @@ import Fastify, {
   LogController,
   type RawServerDefault,
 } from 'fastify';
-import { type DestinationStream, destination } from 'pino';
+import type { DestinationStream } from 'pino';
 import { accessLogPlugin } from './access-log.js';
 import { sloBurnStopCondition } from './chaos-stop.js';
 import type { BaseConfig } from './config.js';
 import { databasePlugin } from './db/database.js';
 import { DATABASE_POLICY, databaseGuardPlugin, databasePolicy } from './db/database-guard.js';
 import type { Migrations } from './db/migrate.js';
-import { loggerOptions } from './logger.js';
+import { logDestination, loggerOptions } from './logger.js';
 import { metricsPlugin } from './metrics.js';
 import { serviceMigrations } from './migrations.js';
 import { openApiPlugin } from './openapi.js';
@@ -72,8 +72,7 @@ const PLUGIN_TIMEOUT_MS = 120_000;
 function server(service: ServiceDefinition, config: BaseConfig, logStream: DestinationStream | undefined) {
   const logger = loggerOptions({ service: service.name, level: config.LOG_LEVEL });
   const app = Fastify({
-    // Asynchronous stdout: a log line no longer costs the request a write syscall; pino flushes it on exit.
-    logger: { ...logger, stream: logStream ?? destination({ dest: 1, sync: false }) },
+    logger: { ...logger, stream: logStream ?? logDestination(config.NODE_ENV) },
     genReqId: requestIdFrom,
     trustProxy: config.TRUST_PROXY,
     // One child logger per request, carrying both ids, instead of a second child made in a hook.
