@@ -1,5 +1,6 @@
-import type { LoggerOptions } from 'pino';
-import { stdSerializers, stdTimeFunctions } from 'pino';
+import type { DestinationStream, LoggerOptions } from 'pino';
+import { destination, stdSerializers, stdTimeFunctions } from 'pino';
+import pretty from 'pino-pretty';
 
 /** Keys that must never reach a log line, at the top level or one object down. */
 const SECRET_KEYS = ['authorization', 'cookie', 'set-cookie', 'password', 'token', 'secret', 'apiKey'];
@@ -36,4 +37,19 @@ export function loggerOptions({ service, level }: LoggerSettings): LoggerOptions
     redact: { paths: REDACT_PATHS, censor: '[REDACTED]' },
     serializers: { err: serializeError, error: serializeError },
   };
+}
+
+/**
+ * Where a service's log lines go: readable lines for a person at a terminal in development, JSON everywhere else
+ * (pipes, files, log collectors). pino-pretty runs in-process, so a line is on screen before the process exits.
+ */
+export function logDestination(
+  nodeEnv: string,
+  isTerminal = process.stdout.isTTY === true,
+): DestinationStream {
+  if (nodeEnv === 'development' && isTerminal) {
+    return pretty({ translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' });
+  }
+  // Asynchronous stdout: a log line no longer costs the request a write syscall; pino flushes it on exit.
+  return destination({ dest: 1, sync: false });
 }

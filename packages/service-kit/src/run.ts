@@ -5,7 +5,7 @@ import { pino } from 'pino';
 import { type BaseConfig, shutdownDelayMs } from './config.js';
 import { openDatabase } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
-import { loggerOptions } from './logger.js';
+import { logDestination, loggerOptions } from './logger.js';
 import { serviceMigrations } from './migrations.js';
 import type { ServiceDefinition } from './service.js';
 import { installGracefulShutdown } from './shutdown.js';
@@ -37,7 +37,10 @@ export async function runService<S extends ConfigSchema>({
 }: RunServiceOptions<S>) {
   const started = performance.now();
   const config = readConfig(name, configSchema);
-  const log = pino(loggerOptions({ service: name, level: config.LOG_LEVEL }));
+  const log = pino(
+    loggerOptions({ service: name, level: config.LOG_LEVEL }),
+    logDestination(config.NODE_ENV),
+  );
   let app: FastifyInstance;
   try {
     app = await buildApp(config);
@@ -73,7 +76,10 @@ export async function runMigrations<S extends ConfigSchema>({
 }: MigrateCommandOptions<S>) {
   const { name } = service;
   const config = readConfig(name, configSchema);
-  const log = pino(loggerOptions({ service: name, level: config.LOG_LEVEL }));
+  const log = pino(
+    loggerOptions({ service: name, level: config.LOG_LEVEL }),
+    logDestination(config.NODE_ENV),
+  );
   let database: Awaited<ReturnType<typeof openDatabase>> | undefined;
   try {
     database = await openDatabase(

@@ -18,14 +18,14 @@ import Fastify, {
   LogController,
   type RawServerDefault,
 } from 'fastify';
-import { type DestinationStream, destination } from 'pino';
+import type { DestinationStream } from 'pino';
 import { accessLogPlugin } from './access-log.js';
 import { sloBurnStopCondition } from './chaos-stop.js';
 import type { BaseConfig } from './config.js';
 import { databasePlugin } from './db/database.js';
 import { DATABASE_POLICY, databaseGuardPlugin, databasePolicy } from './db/database-guard.js';
 import type { Migrations } from './db/migrate.js';
-import { loggerOptions } from './logger.js';
+import { logDestination, loggerOptions } from './logger.js';
 import { metricsPlugin } from './metrics.js';
 import { serviceMigrations } from './migrations.js';
 import { openApiPlugin } from './openapi.js';
@@ -62,11 +62,17 @@ export type ServiceApp = FastifyInstance<
   TypeBoxTypeProvider
 >;
 
+/**
+ * Fastify fails a plugin that takes longer than 10 s to load. The database plugin's first start runs initdb
+ * (2.5–5 s on an idle machine, far longer when services start together on a busy one), and a slow machine must
+ * not fail startup; a start that truly hangs is the startup probe's to catch.
+ */
+const PLUGIN_TIMEOUT_MS = 120_000;
+
 function server(service: ServiceDefinition, config: BaseConfig, logStream: DestinationStream | undefined) {
   const logger = loggerOptions({ service: service.name, level: config.LOG_LEVEL });
   const app = Fastify({
-    // Asynchronous stdout: a log line no longer costs the request a write syscall; pino flushes it on exit.
-    logger: { ...logger, stream: logStream ?? destination({ dest: 1, sync: false }) },
+    logger: { ...logger, stream: logStream ?? logDestination(config.NODE_ENV) },
     genReqId: requestIdFrom,
     trustProxy: config.TRUST_PROXY,
     // One child logger per request, carrying both ids, instead of a second child made in a hook.
@@ -75,6 +81,7 @@ function server(service: ServiceDefinition, config: BaseConfig, logStream: Desti
     // The access log writes one line per request instead of Fastify's two.
     logController: new LogController({ requestIdLogLabel: 'requestId', disableRequestLogging: true }),
     bodyLimit: config.BODY_LIMIT_BYTES,
+    pluginTimeout: PLUGIN_TIMEOUT_MS,
     // Fastify types this factory as Ajv's own compile function, not the route-aware one it calls at runtime.
     schemaController: { compilersFactory: { buildValidator: buildValidator as never } },
   }).withTypeProvider<TypeBoxTypeProvider>();

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { createTestDatabase, type TestDatabase } from '@steadfast/embedded-pg/testing';
@@ -53,5 +54,35 @@ describe('SIGTERM to a running service process', () => {
     const positions = order.map((text) => service.output().indexOf(text));
     expect(positions.every((position) => position >= 0)).toBe(true);
     expect([...positions].sort((a, b) => a - b)).toEqual(positions);
+  }, 30_000);
+});
+
+describe('logs of a service started in a terminal', () => {
+  // `script` gives the service a pseudo-terminal, the way `pnpm start` in a shell does.
+  const inTerminal = (env: Record<string, string>) =>
+    new Promise<string>((resolve) => {
+      const child = spawn('script', ['-qec', `${process.execPath} ${SERVICE}`, '/dev/null'], {
+        env: {
+          PATH: process.env.PATH ?? '',
+          PORT: '0',
+          DATABASE_URL: 'postgres://x:y@127.0.0.1:1/none',
+          ...env,
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let output = '';
+      child.stdout.on('data', (chunk) => {
+        output += chunk;
+      });
+      child.once('exit', () => resolve(output));
+    });
+
+  it('are readable lines in development and JSON otherwise', async () => {
+    const development = await inTerminal({ NODE_ENV: 'development' });
+    expect(development).toMatch(/FATAL.*slow-service failed to start/);
+    expect(development).not.toContain('"level":');
+
+    const production = await inTerminal({ NODE_ENV: 'production' });
+    expect(production).toContain('"level":"fatal"');
   }, 30_000);
 });

@@ -3,7 +3,7 @@ import { createTestDatabase, type TestDatabase } from '@steadfast/embedded-pg/te
 import { ConflictError } from '@steadfast/errors';
 import pg from 'pg';
 import { Counter } from 'prom-client';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { createService, type ServiceApp } from '../src/service.js';
 import { logCapture, testConfig } from './helpers.js';
 
@@ -331,6 +331,27 @@ describe('what a service leaves out', () => {
     } finally {
       await bare.close();
       await own.drop();
+    }
+  });
+});
+
+describe('startup on a slow machine', () => {
+  it("gives a slow startup step (initdb on a busy machine) longer than Fastify's 10 s plugin timeout", async () => {
+    const slow = await createService({
+      service: { name: 'kit-slow', version: '0.0.0', migrations: {} },
+      config: testConfig({ DATABASE_URL: database.url, LOG_LEVEL: 'silent' }),
+    });
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      slow.register(async () => {
+        await new Promise((resolve) => setTimeout(resolve, 30_000));
+      });
+      const ready = slow.ready();
+      await vi.advanceTimersByTimeAsync(30_000);
+      await expect(ready).resolves.toBeDefined();
+    } finally {
+      vi.useRealTimers();
+      await slow.close();
     }
   });
 });
