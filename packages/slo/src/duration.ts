@@ -16,11 +16,29 @@ export function parseDuration(text: string): number | undefined {
   return Number(match[1]) * MINUTES_PER_UNIT[match[2] as Unit];
 }
 
+const MINUTES_PER_YEAR = 365 * MINUTES_PER_UNIT.d;
+
+/**
+ * Prometheus' own rendering, which Sloth's record names use: years and weeks only when they divide
+ * exactly (28d is `4w`, 7d is `1w`, 30d stays `30d`), then days, hours and minutes, largest first (90m is
+ * `1h30m`).
+ */
 export function formatDuration(minutes: number): string {
-  for (const unit of ['d', 'h'] as const) {
-    if (minutes % MINUTES_PER_UNIT[unit] === 0) return `${minutes / MINUTES_PER_UNIT[unit]}${unit}`;
+  const { w, d, h } = MINUTES_PER_UNIT;
+  if (minutes > 0 && minutes % MINUTES_PER_YEAR === 0) return `${minutes / MINUTES_PER_YEAR}y`;
+  if (minutes > 0 && minutes % w === 0) return `${minutes / w}w`;
+  let text = '';
+  let rest = minutes;
+  for (const [unit, size] of [
+    ['d', d],
+    ['h', h],
+  ] as const) {
+    if (rest >= size) {
+      text += `${Math.floor(rest / size)}${unit}`;
+      rest %= size;
+    }
   }
-  return `${minutes}m`;
+  return rest > 0 || text === '' ? `${text}${rest}m` : text;
 }
 
 /** Days in a duration of whole days (`30d`, `4w`); undefined for anything else. */

@@ -39,11 +39,33 @@ const WINDOW_PLACEHOLDER = /\{\{\s*\.window\s*\}\}/;
 
 export const hasWindowPlaceholder = (template: string): boolean => WINDOW_PLACEHOLDER.test(template);
 
+/**
+ * PromQL comments run from `#` to the end of the line, so folding a query onto one line would comment
+ * out everything after the first one. A `#` inside a quoted string (a label value such as "/a#b") is
+ * text, not a comment.
+ */
+function withoutComments(query: string): string {
+  let out = '';
+  let quote: string | undefined;
+  for (let i = 0; i < query.length; i++) {
+    const char = query[i] as string;
+    if (quote !== undefined) {
+      out += char;
+      if (char === '\\' && quote !== '`') out += query[++i] ?? '';
+      else if (char === quote) quote = undefined;
+    } else if (char === '#') {
+      while (i + 1 < query.length && query[i + 1] !== '\n') i++;
+    } else {
+      if (char === '"' || char === "'" || char === '`') quote = char;
+      out += char;
+    }
+  }
+  return out;
+}
+
 /** The query for one window, on one line so a YAML block scalar in the spec keeps the rules readable. */
 export function renderQuery(template: string, window: string): string {
-  return template
-    .split(WINDOW_PLACEHOLDER)
-    .join(window)
+  return withoutComments(template.split(WINDOW_PLACEHOLDER).join(window))
     .trim()
     .replace(/\s*\n\s*/g, ' ');
 }

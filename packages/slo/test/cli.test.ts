@@ -37,7 +37,7 @@ describe('steadfast-slo generate', () => {
   it('prints rules for an OpenSLO spec', async () => {
     const { code, stdout } = await cli('generate', fixture('openslo.yaml'));
     expect(code).toBe(0);
-    expect(recordsOf(stdout)).toContain('slo:sli_error:ratio_rate28d');
+    expect(recordsOf(stdout)).toContain('slo:sli_error:ratio_rate4w');
     expect(stdout).toContain('expr: vector(0.00001)');
     expect(recordsOf(stdout)).toContain('MyServiceRequestsAvailabilityErrorBudgetBurn');
   });

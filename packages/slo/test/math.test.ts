@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { alertWindows, burnRateFactor } from '../src/alert-windows.js';
 import { budgetPolicy } from '../src/budget-policy.js';
 import { burnRate, burnRateOf, timeToExhaustion } from '../src/burn-rate.js';
+import { formatDuration, MINUTES_PER_DAY } from '../src/duration.js';
 import { errorBudget, errorBudgetMinutes } from '../src/error-budget.js';
 import { InvalidSloInputError } from '../src/errors.js';
 import { errorBudgetRatio, objectiveFromPercent } from '../src/objective.js';
@@ -192,5 +193,30 @@ describe('invalid input', () => {
   ])('throws a named error (%#)', (call, message) => {
     expect(call).toThrow(InvalidSloInputError);
     expect(call).toThrow(message);
+  });
+});
+
+describe('formatDuration', () => {
+  it('writes durations as Prometheus and Sloth do: exact weeks as weeks', () => {
+    expect([7, 14, 28, 30, 90, 365].map((days) => formatDuration(days * MINUTES_PER_DAY))).toEqual([
+      '1w',
+      '2w',
+      '4w',
+      '30d',
+      '90d',
+      '1y',
+    ]);
+    expect([5, 30, 60, 90, 360, 4320].map(formatDuration)).toEqual(['5m', '30m', '1h', '1h30m', '6h', '3d']);
+  });
+
+  it('always adds up to the duration it was given', () => {
+    const minutesIn = { y: 365 * MINUTES_PER_DAY, w: 7 * MINUTES_PER_DAY, d: MINUTES_PER_DAY, h: 60, m: 1 };
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 1_000_000 }), (minutes) => {
+        const parts = [...formatDuration(minutes).matchAll(/(\d+)([ywdhm])/g)];
+        const sum = parts.reduce((total, [, n, unit]) => total + Number(n) * minutesIn[unit as 'm'], 0);
+        expect(sum).toBe(minutes);
+      }),
+    );
   });
 });
