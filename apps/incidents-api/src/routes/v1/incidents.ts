@@ -147,6 +147,7 @@ export async function incidentsRoutes(app: ServiceApp, { incidents }: IncidentsR
   app.post(
     '/',
     {
+      config: { scope: 'incidents:write' },
       schema: {
         tags,
         summary: 'Open an incident',
@@ -182,6 +183,7 @@ export async function incidentsRoutes(app: ServiceApp, { incidents }: IncidentsR
   app.get(
     '/',
     {
+      config: { scope: 'incidents:read' },
       schema: {
         tags,
         summary: 'List incidents, newest first, by status, severity or affected service',
@@ -199,6 +201,7 @@ export async function incidentsRoutes(app: ServiceApp, { incidents }: IncidentsR
   app.get(
     '/active',
     {
+      config: { scope: 'incidents:read' },
       schema: {
         tags,
         summary: 'List unresolved incidents, newest first',
@@ -216,6 +219,7 @@ export async function incidentsRoutes(app: ServiceApp, { incidents }: IncidentsR
   app.get(
     '/:id',
     {
+      config: { scope: 'incidents:read' },
       schema: {
         tags,
         summary: 'Get an incident with its timeline',
@@ -233,6 +237,7 @@ export async function incidentsRoutes(app: ServiceApp, { incidents }: IncidentsR
   app.patch(
     '/:id',
     {
+      config: { scope: 'incidents:write' },
       schema: {
         tags,
         summary: 'Change an incident (title, description, severity, status, services)',
@@ -259,6 +264,7 @@ export async function incidentsRoutes(app: ServiceApp, { incidents }: IncidentsR
   app.get(
     '/:id/timeline',
     {
+      config: { scope: 'incidents:read' },
       schema: {
         tags,
         summary: 'An incident’s timeline, oldest first',
@@ -275,6 +281,7 @@ export async function incidentsRoutes(app: ServiceApp, { incidents }: IncidentsR
   app.post(
     '/:id/timeline',
     {
+      config: { scope: 'incidents:write' },
       schema: {
         tags,
         summary: 'Add a note to an incident’s timeline',
@@ -293,6 +300,7 @@ export async function incidentsRoutes(app: ServiceApp, { incidents }: IncidentsR
   app.get(
     '/:id/postmortem',
     {
+      config: { scope: 'incidents:read' },
       schema: {
         tags,
         summary: 'A post-incident review in Markdown, filled from the incident',
