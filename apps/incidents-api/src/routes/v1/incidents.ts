@@ -1,4 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
+import { callerOf } from '@steadfast/auth';
 import { PreconditionFailedError } from '@steadfast/errors';
 import { DataEnvelope, envelope, ListEnvelope, PageQuery, UuidParams } from '@steadfast/http';
 import type { ServiceApp } from '@steadfast/service-kit';
@@ -166,7 +167,8 @@ export async function incidentsRoutes(app: ServiceApp, { incidents }: IncidentsR
         return envelope(reply, incident);
       }
       const response = await incidents.openOnce(request.body, {
-        key,
+        // Keys are per caller: another client can neither pre-claim this key nor read its stored response.
+        key: `${callerOf(request)} ${key}`,
         hash: requestHash(request.body),
         render: (incident) => ({
           statusCode: 201,
