@@ -54,6 +54,21 @@ beforeAll(async () => {
 });
 afterAll(() => jwks.close());
 
+/** A token signed with the test key, with one claim changed from the valid defaults. */
+const variant = ({
+  iss = ISSUER,
+  aud = AUDIENCE,
+  sub = 'u' as string | null,
+  exp = '5m' as string | number,
+}) => {
+  const jwt = new SignJWT({ scope: 'things:read' })
+    .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
+    .setIssuer(iss)
+    .setAudience(aud)
+    .setExpirationTime(exp);
+  return (sub === null ? jwt : jwt.setSubject(sub)).sign(keys.privateKey);
+};
+
 const verifierFor = (source: Partial<JwtVerifierOptions>) =>
   ({ issuer: ISSUER, audience: AUDIENCE, ...source }) as JwtVerifierOptions;
 
@@ -88,33 +103,10 @@ describe('authPlugin with a JWKS endpoint', () => {
     const other = await generateKeyPair('RS256');
     const bad = [
       await sign(other.privateKey, { scope: 'things:read' }),
-      await new SignJWT({ scope: 'things:read' })
-        .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
-        .setIssuer('https://evil.test/')
-        .setAudience(AUDIENCE)
-        .setSubject('u')
-        .setExpirationTime('5m')
-        .sign(keys.privateKey),
-      await new SignJWT({ scope: 'things:read' })
-        .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
-        .setIssuer(ISSUER)
-        .setAudience('another-api')
-        .setSubject('u')
-        .setExpirationTime('5m')
-        .sign(keys.privateKey),
-      await new SignJWT({ scope: 'things:read' })
-        .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
-        .setIssuer(ISSUER)
-        .setAudience(AUDIENCE)
-        .setSubject('u')
-        .setExpirationTime(Math.floor(Date.now() / 1000) - 120)
-        .sign(keys.privateKey),
-      await new SignJWT({ scope: 'things:read' })
-        .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
-        .setIssuer(ISSUER)
-        .setAudience(AUDIENCE)
-        .setExpirationTime('5m')
-        .sign(keys.privateKey),
+      await variant({ iss: 'https://evil.test/' }),
+      await variant({ aud: 'another-api' }),
+      await variant({ exp: Math.floor(Date.now() / 1000) - 120 }),
+      await variant({ sub: null }),
       // alg confusion: HS256 signed with the public key's bytes must not pass
       await sign(new TextEncoder().encode(SECRET), { scope: 'things:read' }, 'HS256'),
     ];
@@ -127,13 +119,7 @@ describe('authPlugin with a JWKS endpoint', () => {
   });
 
   it('tolerates bounded clock skew on exp', async () => {
-    const token = await new SignJWT({ scope: 'things:read' })
-      .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
-      .setIssuer(ISSUER)
-      .setAudience(AUDIENCE)
-      .setSubject('u')
-      .setExpirationTime(Math.floor(Date.now() / 1000) - 10)
-      .sign(keys.privateKey);
+    const token = await variant({ exp: Math.floor(Date.now() / 1000) - 10 });
     expect((await get(`Bearer ${token}`)).statusCode).toBe(200);
   });
 
