@@ -104,6 +104,23 @@ describe('Idempotency-Key', () => {
     expect(await count(t.app, 'incidents')).toBe(1);
   });
 
+  it('scopes keys to the caller: another client cannot pre-claim or replay them', async () => {
+    const from = (remoteAddress: string) =>
+      t.app.inject({
+        method: 'POST',
+        url: '/v1/incidents',
+        remoteAddress,
+        headers: { 'idempotency-key': 'shared-key' },
+        payload: { title: `From ${remoteAddress}` },
+      });
+    const attacker = await from('10.0.0.66');
+    const victim = await from('10.0.0.7');
+    expect([attacker.statusCode, victim.statusCode]).toEqual([201, 201]);
+    expect(victim.headers['idempotent-replayed']).toBeUndefined();
+    expect(victim.json().data.title).toBe('From 10.0.0.7');
+    expect(await count(t.app, 'incidents')).toBe(2);
+  });
+
   it('gives one incident to concurrent retries with the same key', async () => {
     const responses = await Promise.all(
       Array.from({ length: 8 }, () => post({ title: 'Concurrent' }, { 'idempotency-key': 'key-3' })),
@@ -119,7 +136,7 @@ describe('Idempotency-Key', () => {
     await t.app.db
       .updateTable('idempotency_keys')
       .set({ created_at: new Date(Date.now() - 25 * 3600_000) } as never)
-      .where('key', '=', 'key-5')
+      .where('key', '=', 'ip:127.0.0.1 key-5') // keys are stored per caller
       .execute();
     const reused = await post({ title: 'New' }, { 'idempotency-key': 'key-5' });
     expect(reused.statusCode).toBe(201);

@@ -37,7 +37,7 @@ describe('chaos in users-api', () => {
     const spec = (await t.app.inject({ url: '/docs/json' })).json();
     expect(spec.components.securitySchemes.bearerAuth).toEqual({ type: 'http', scheme: 'bearer' });
     expect(spec.paths['/admin/chaos/faults'].post.security).toEqual([{ bearerAuth: [] }]);
-    expect(spec.paths['/v1/users/'].post.security).toBeUndefined();
+    expect(spec.paths['/v1/users/'].post.security).toEqual([{ bearerAuth: [] }]);
   });
 
   it('database failure cascade: an injected database fault opens the breaker; the kill switch recovers', async () => {

@@ -1,1 +1,19 @@
 export { type BearerGuardOptions, bearerGuard, MIN_TOKEN_LENGTH } from './bearer-guard.js';
+export { type AuthConfig, authConfig, authOptionsFrom } from './config.js';
+export {
+  DEFAULT_CLOCK_TOLERANCE_SECONDS,
+  type JwtKeySource,
+  type JwtVerifier,
+  type JwtVerifierOptions,
+  jwtVerifier,
+  MIN_JWT_SECRET_LENGTH,
+  type Principal,
+} from './jwt-verifier.js';
+export {
+  AUTH_MODES,
+  AUTH_PLUGIN,
+  type AuthMode,
+  type AuthPluginOptions,
+  authPlugin,
+  callerOf,
+} from './plugin.js';

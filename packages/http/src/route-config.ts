@@ -14,6 +14,11 @@ declare module 'fastify' {
     quietLogs?: boolean;
     /** The route needs `Authorization: Bearer <token>`; OpenAPI documents it under the bearerAuth scheme. */
     bearerAuth?: boolean;
+    /**
+     * The OAuth 2 scope a caller's bearer JWT must grant (`users:read`); `@steadfast/auth`'s JWT plugin checks it
+     * and OpenAPI documents it. Every `/v1` domain route declares one.
+     */
+    scope?: string;
   }
 }
 

@@ -1,4 +1,5 @@
 import { type Static, type TProperties, Type } from '@sinclair/typebox';
+import { authConfig } from '@steadfast/auth';
 import { chaosConfig } from '@steadfast/chaos';
 import { healthConfig } from '@steadfast/health';
 import { configFragment, configSchema } from '@steadfast/http';
@@ -69,6 +70,7 @@ export const serverConfig = configFragment({
 /** Every fragment a service registers, in one place: the kit merges, the packages own their variables. */
 const FRAGMENTS = [
   serverConfig,
+  authConfig,
   databaseConfig,
   healthConfig,
   sloConfig,
@@ -78,6 +80,7 @@ const FRAGMENTS = [
 
 export const baseConfigProperties = {
   ...serverConfig.properties,
+  ...authConfig.properties,
   ...databaseConfig.properties,
   ...healthConfig.properties,
   ...sloConfig.properties,

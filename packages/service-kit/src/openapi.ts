@@ -17,7 +17,8 @@ export interface OpenApiOptions {
 export const openApiPlugin = fp<OpenApiOptions>(
   async (app: FastifyInstance, { title, version, description }) => {
     app.addHook('onRoute', (route) => {
-      if (route.config?.bearerAuth) route.schema = { ...route.schema, security: [{ bearerAuth: [] }] };
+      if (route.config?.bearerAuth || route.config?.scope)
+        route.schema = { ...route.schema, security: [{ bearerAuth: [] }] };
       const response = route.schema?.response as Record<string, unknown> | undefined;
       if (response) {
         response['4xx'] ??= { $ref: 'ErrorEnvelope#' };

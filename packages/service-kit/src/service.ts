@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { authOptionsFrom, authPlugin } from '@steadfast/auth';
 import { chaosOptionsFrom, chaosPlugin } from '@steadfast/chaos';
 import { healthOptionsFrom, healthPlugin, postgresCheck } from '@steadfast/health';
 import {
@@ -92,7 +93,7 @@ function server(service: ServiceDefinition, config: BaseConfig, logStream: Desti
 
 /**
  * A Fastify instance with everything a Steadfast service shares, registered in order: the lifecycle, request ids
- * and trace context, the access log, the error handler, security headers and rate limits, metrics, OpenAPI,
+ * and trace context, the access log, the error handler, security headers and rate limits, bearer-JWT auth, metrics, OpenAPI,
  * PostgreSQL (migrated), the `database` resilience policy, health probes, live SLIs at /v1/slo, chaos at
  * /admin/chaos (when enabled), and `app.guardDatabase`. The app adds its own routes; the database is at `app.db`.
  */
@@ -112,6 +113,8 @@ export async function createService({
     rateLimitMax: config.RATE_LIMIT_MAX,
     rateLimitWindowMs: config.RATE_LIMIT_WINDOW_MS,
   });
+  // After the rate limiter, so token guesses spend the caller's budget like any other request.
+  await app.register(authPlugin, authOptionsFrom(config, service.name));
   await app.register(metricsRegistryPlugin, { service: service.name });
   await app.register(metricsPlugin);
   await app.register(openApiPlugin, {

@@ -1,4 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
+import { callerOf } from '@steadfast/auth';
 import { PreconditionFailedError } from '@steadfast/errors';
 import { DataEnvelope, envelope, ListEnvelope, PageQuery, UuidParams } from '@steadfast/http';
 import type { ServiceApp } from '@steadfast/service-kit';
@@ -147,6 +148,7 @@ export async function incidentsRoutes(app: ServiceApp, { incidents }: IncidentsR
   app.post(
     '/',
     {
+      config: { scope: 'incidents:write' },
       schema: {
         tags,
         summary: 'Open an incident',
@@ -165,7 +167,8 @@ export async function incidentsRoutes(app: ServiceApp, { incidents }: IncidentsR
         return envelope(reply, incident);
       }
       const response = await incidents.openOnce(request.body, {
-        key,
+        // Keys are per caller: another client can neither pre-claim this key nor read its stored response.
+        key: `${callerOf(request)} ${key}`,
         hash: requestHash(request.body),
         render: (incident) => ({
           statusCode: 201,
@@ -182,6 +185,7 @@ export async function incidentsRoutes(app: ServiceApp, { incidents }: IncidentsR
   app.get(
     '/',
     {
+      config: { scope: 'incidents:read' },
       schema: {
         tags,
         summary: 'List incidents, newest first, by status, severity or affected service',
@@ -199,6 +203,7 @@ export async function incidentsRoutes(app: ServiceApp, { incidents }: IncidentsR
   app.get(
     '/active',
     {
+      config: { scope: 'incidents:read' },
       schema: {
         tags,
         summary: 'List unresolved incidents, newest first',
@@ -216,6 +221,7 @@ export async function incidentsRoutes(app: ServiceApp, { incidents }: IncidentsR
   app.get(
     '/:id',
     {
+      config: { scope: 'incidents:read' },
       schema: {
         tags,
         summary: 'Get an incident with its timeline',
@@ -233,6 +239,7 @@ export async function incidentsRoutes(app: ServiceApp, { incidents }: IncidentsR
   app.patch(
     '/:id',
     {
+      config: { scope: 'incidents:write' },
       schema: {
         tags,
         summary: 'Change an incident (title, description, severity, status, services)',
@@ -259,6 +266,7 @@ export async function incidentsRoutes(app: ServiceApp, { incidents }: IncidentsR
   app.get(
     '/:id/timeline',
     {
+      config: { scope: 'incidents:read' },
       schema: {
         tags,
         summary: 'An incident’s timeline, oldest first',
@@ -275,6 +283,7 @@ export async function incidentsRoutes(app: ServiceApp, { incidents }: IncidentsR
   app.post(
     '/:id/timeline',
     {
+      config: { scope: 'incidents:write' },
       schema: {
         tags,
         summary: 'Add a note to an incident’s timeline',
@@ -293,6 +302,7 @@ export async function incidentsRoutes(app: ServiceApp, { incidents }: IncidentsR
   app.get(
     '/:id/postmortem',
     {
+      config: { scope: 'incidents:read' },
       schema: {
         tags,
         summary: 'A post-incident review in Markdown, filled from the incident',

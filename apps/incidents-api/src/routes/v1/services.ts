@@ -64,6 +64,7 @@ export async function servicesRoutes(app: ServiceApp, { services }: ServicesRout
   app.post(
     '/',
     {
+      config: { scope: 'services:write' },
       schema: {
         tags,
         summary: 'Register a service',
@@ -81,6 +82,7 @@ export async function servicesRoutes(app: ServiceApp, { services }: ServicesRout
   app.get(
     '/',
     {
+      config: { scope: 'incidents:read' },
       schema: {
         tags,
         summary: 'List services, newest first',
@@ -96,13 +98,17 @@ export async function servicesRoutes(app: ServiceApp, { services }: ServicesRout
 
   app.get(
     '/:id',
-    { schema: { tags, summary: 'Get a service', params: UuidParams, response: { 200: ServiceEnvelope } } },
+    {
+      config: { scope: 'incidents:read' },
+      schema: { tags, summary: 'Get a service', params: UuidParams, response: { 200: ServiceEnvelope } },
+    },
     async (request, reply) => envelope(reply, await services.get(request.params.id)),
   );
 
   app.patch(
     '/:id',
     {
+      config: { scope: 'services:write' },
       schema: {
         tags,
         summary: 'Change a service; null clears owner, tier or description',
@@ -117,6 +123,7 @@ export async function servicesRoutes(app: ServiceApp, { services }: ServicesRout
   app.delete(
     '/:id',
     {
+      config: { scope: 'services:write' },
       schema: {
         tags,
         summary: 'Delete a service no unresolved incident affects',

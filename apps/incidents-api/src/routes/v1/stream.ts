@@ -41,6 +41,7 @@ export async function incidentStreamRoutes(
   app.get(
     '/stream',
     {
+      config: { scope: 'incidents:read' },
       schema: {
         tags: ['incidents'],
         summary: 'Live incident events (Server-Sent Events)',

@@ -54,6 +54,7 @@ export async function usersRoutes(app: ServiceApp, { users }: UsersRoutesOptions
   app.post(
     '/',
     {
+      config: { scope: 'users:write' },
       schema: {
         tags,
         summary: 'Create a user',
@@ -71,6 +72,7 @@ export async function usersRoutes(app: ServiceApp, { users }: UsersRoutesOptions
   app.get(
     '/',
     {
+      config: { scope: 'users:read' },
       schema: {
         tags,
         summary: 'List users, newest first',
@@ -86,13 +88,17 @@ export async function usersRoutes(app: ServiceApp, { users }: UsersRoutesOptions
 
   app.get(
     '/:id',
-    { schema: { tags, summary: 'Get a user', params: UuidParams, response: { 200: UserEnvelope } } },
+    {
+      config: { scope: 'users:read' },
+      schema: { tags, summary: 'Get a user', params: UuidParams, response: { 200: UserEnvelope } },
+    },
     async (request, reply) => envelope(reply, await users.get(request.params.id)),
   );
 
   app.patch(
     '/:id',
     {
+      config: { scope: 'users:write' },
       schema: {
         tags,
         summary: 'Change a user’s name or email',
@@ -107,6 +113,7 @@ export async function usersRoutes(app: ServiceApp, { users }: UsersRoutesOptions
   app.patch(
     '/:id/state',
     {
+      config: { scope: 'users:write' },
       schema: {
         tags,
         summary: 'Set a user’s call state (muted, device)',
@@ -121,6 +128,7 @@ export async function usersRoutes(app: ServiceApp, { users }: UsersRoutesOptions
   app.delete(
     '/:id',
     {
+      config: { scope: 'users:write' },
       schema: { tags, summary: 'Delete a user', params: UuidParams, response: { 204: Type.Null() } },
     },
     async (request, reply) => {
