@@ -54,6 +54,15 @@ describe('the Kubernetes manifests', () => {
       expect(appScripts(manifest.metadata.name).start).toBe('node dist/server.js');
     },
   );
+
+  it.each(containers.map((c) => [c.file, c]))('%s: production sets what AUTH_MODE=jwt requires', (_f, c) => {
+    const names = new Set(c.container.env.map((e) => e.name));
+    const keySources = ['AUTH_JWKS_URL', 'AUTH_JWT_SECRET', 'AUTH_JWT_PUBLIC_KEY'].filter((name) =>
+      names.has(name),
+    );
+    expect(keySources).toHaveLength(1);
+    expect(names.has('AUTH_ISSUER') && names.has('AUTH_AUDIENCE')).toBe(true);
+  });
 });
 
 describe('compose', () => {
