@@ -15,6 +15,7 @@ export {
   backupDatabase,
   restoreDatabase,
 } from './db/backup.js';
+export { runBackupCommand } from './db/backup-command.js';
 export { type PageRequest, pageNewestFirst } from './db/cursor.js';
 export { type Database, type DatabaseOptions, databasePlugin, openDatabase } from './db/database.js';
 export { databaseConfig } from './db/database-config.js';

@@ -82,11 +82,14 @@ async function tablesInDependencyOrder(client: pg.ClientBase): Promise<string[]>
 }
 
 async function latestMigration(client: pg.ClientBase): Promise<string> {
-  const { rows } = await client.query<{ name: string }>(
-    `SELECT name FROM kysely_migration ORDER BY name DESC LIMIT 1`,
-  );
+  const { rows } = await client
+    .query<{ name: string }>(`SELECT name FROM kysely_migration ORDER BY name DESC LIMIT 1`)
+    .catch((error: { code?: string }) => {
+      if (error.code === '42P01') return { rows: [] };
+      throw error;
+    });
   const name = rows[0]?.name;
-  if (!name) throw new BackupError('the database has no applied migrations');
+  if (!name) throw new BackupError('the database has no applied migrations (run db:migrate first)');
   return name;
 }
 
