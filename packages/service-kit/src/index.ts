@@ -7,6 +7,15 @@ export {
   serviceConfigSchema,
   shutdownDelayMs,
 } from './config.js';
+export {
+  BackupError,
+  type BackupManifest,
+  type BackupOptions,
+  type BackupResult,
+  backupDatabase,
+  restoreDatabase,
+} from './db/backup.js';
+export { runBackupCommand } from './db/backup-command.js';
 export { type PageRequest, pageNewestFirst } from './db/cursor.js';
 export { type Database, type DatabaseOptions, databasePlugin, openDatabase } from './db/database.js';
 export { databaseConfig } from './db/database-config.js';

@@ -16,7 +16,7 @@ export interface RunServiceOptions<S extends ConfigSchema> {
   buildApp: (config: Static<S>) => Promise<FastifyInstance>;
 }
 
-function readConfig<S extends ConfigSchema>(name: string, schema: S): Static<S> & BaseConfig {
+export function readConfig<S extends ConfigSchema>(name: string, schema: S): Static<S> & BaseConfig {
   try {
     return loadConfig(schema, process.env) as Static<S> & BaseConfig;
   } catch (error) {

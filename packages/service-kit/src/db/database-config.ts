@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { configFragment } from '@steadfast/http';
+import { DEFAULT_BACKUP_KEEP, DEFAULT_BACKUP_MAX_AGE_DAYS } from './backup.js';
 import {
   DEFAULT_CONNECT_TIMEOUT_MS,
   DEFAULT_DATA_DIR,
@@ -56,5 +57,18 @@ export const databaseConfig = configFragment({
     minimum: 1,
     default: DEFAULT_BREAKER_OPEN_MS,
     description: 'How long the database breaker stays open',
+  }),
+  BACKUP_DIR: Type.Optional(
+    Type.String({ minLength: 1, description: 'Where db:backup writes; .backups/<service> without it' }),
+  ),
+  BACKUP_KEEP: Type.Integer({
+    minimum: 1,
+    default: DEFAULT_BACKUP_KEEP,
+    description: 'How many backups db:backup keeps',
+  }),
+  BACKUP_MAX_AGE_DAYS: Type.Integer({
+    minimum: 1,
+    default: DEFAULT_BACKUP_MAX_AGE_DAYS,
+    description: 'Backups older than this are removed (the newest always stays)',
   }),
 });
