@@ -1,9 +1,9 @@
 import type { Static } from '@sinclair/typebox';
 import { ConfigError, type ConfigSchema, loadConfig } from '@steadfast/http';
 import type { FastifyInstance } from 'fastify';
-import { pino } from 'pino';
+import { type DestinationStream, type Logger, pino } from 'pino';
 import { type BaseConfig, shutdownDelayMs } from './config.js';
-import { openDatabase } from './db/database.js';
+import { type Database, openDatabase } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
 import { logDestination, loggerOptions } from './logger.js';
 import { serviceMigrations } from './migrations.js';
@@ -16,7 +16,7 @@ export interface RunServiceOptions<S extends ConfigSchema> {
   buildApp: (config: Static<S>) => Promise<FastifyInstance>;
 }
 
-export function readConfig<S extends ConfigSchema>(name: string, schema: S): Static<S> & BaseConfig {
+function readConfig<S extends ConfigSchema>(name: string, schema: S): Static<S> & BaseConfig {
   try {
     return loadConfig(schema, process.env) as Static<S> & BaseConfig;
   } catch (error) {
@@ -69,18 +69,24 @@ export interface MigrateCommandOptions<S extends ConfigSchema> {
   configSchema: S;
 }
 
-/** The `db:migrate` script: applies pending migrations to the configured (or embedded) database and exits. */
-export async function runMigrations<S extends ConfigSchema>({
-  service,
-  configSchema,
-}: MigrateCommandOptions<S>) {
+/**
+ * What every database script does: read the config (exit 1 listing every bad variable), open one connection to the
+ * configured (or embedded) database, run `work`, close. A failure is logged as `<label> failed` and exits 1. Logs go
+ * to `logTo` (the service's usual destination by default; stderr when stdout carries the script's output).
+ */
+export async function runDatabaseCommand<S extends ConfigSchema>(
+  { service, configSchema }: MigrateCommandOptions<S>,
+  label: string,
+  work: (database: Database, config: Static<S> & BaseConfig, log: Logger) => Promise<void>,
+  logTo?: DestinationStream,
+) {
   const { name } = service;
   const config = readConfig(name, configSchema);
   const log = pino(
     loggerOptions({ service: name, level: config.LOG_LEVEL }),
-    logDestination(config.NODE_ENV),
+    logTo ?? logDestination(config.NODE_ENV),
   );
-  let database: Awaited<ReturnType<typeof openDatabase>> | undefined;
+  let database: Database | undefined;
   try {
     database = await openDatabase(
       {
@@ -93,12 +99,19 @@ export async function runMigrations<S extends ConfigSchema>({
       },
       log,
     );
-    const results = await migrateToLatest(database.db, serviceMigrations(service));
-    log.info({ applied: results.map((r) => r.migrationName) }, `${results.length} migration(s) applied`);
+    await work(database, config, log);
     await database.close();
   } catch (error) {
-    log.fatal({ err: error }, `migration failed: ${error instanceof Error ? error.message : String(error)}`);
+    log.fatal({ err: error }, `${label} failed: ${error instanceof Error ? error.message : String(error)}`);
     await database?.close();
     process.exit(1);
   }
+}
+
+/** The `db:migrate` script: applies pending migrations to the configured (or embedded) database and exits. */
+export function runMigrations<S extends ConfigSchema>(options: MigrateCommandOptions<S>) {
+  return runDatabaseCommand(options, 'migration', async (database, _config, log) => {
+    const results = await migrateToLatest(database.db, serviceMigrations(options.service));
+    log.info({ applied: results.map((r) => r.migrationName) }, `${results.length} migration(s) applied`);
+  });
 }

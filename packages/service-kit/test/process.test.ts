@@ -82,7 +82,13 @@ describe('logs of a service started in a terminal', () => {
     expect(development).toMatch(/FATAL.*slow-service failed to start/);
     expect(development).not.toContain('"level":');
 
-    const production = await inTerminal({ NODE_ENV: 'production' });
+    // Production needs a JWT key source to get as far as the database (AUTH_MODE=jwt is required there).
+    const production = await inTerminal({
+      NODE_ENV: 'production',
+      AUTH_JWT_SECRET: 'a-test-secret-of-at-least-32-characters!',
+      AUTH_ISSUER: 'https://issuer.test',
+      AUTH_AUDIENCE: 'slow-service',
+    });
     expect(production).toContain('"level":"fatal"');
   }, 30_000);
 });
