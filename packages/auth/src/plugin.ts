@@ -1,5 +1,5 @@
 import { ForbiddenError, oneOf, UnauthenticatedError } from '@steadfast/errors';
-import { ERROR_HANDLER_PLUGIN } from '@steadfast/http';
+import { ERROR_HANDLER_PLUGIN, routeHooks } from '@steadfast/http';
 import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
 import { type JwtVerifierOptions, jwtVerifier, type Principal } from './jwt-verifier.js';
@@ -80,12 +80,8 @@ export const authPlugin = fp<AuthPluginOptions>(
     app.addHook('onRoute', (route) => {
       const scope = route.config?.scope;
       if (scope === undefined) return;
-      const hooks = route.onRequest;
       // First of the route's own hooks: nothing route-specific runs for an anonymous caller.
-      route.onRequest = [
-        guard(scope),
-        ...(hooks === undefined ? [] : Array.isArray(hooks) ? hooks : [hooks]),
-      ];
+      route.onRequest = [guard(scope), ...routeHooks(route.onRequest)];
     });
   },
   { name: AUTH_PLUGIN, fastify: '5.x', dependencies: [ERROR_HANDLER_PLUGIN] },

@@ -1,7 +1,7 @@
 import { MIN_TOKEN_LENGTH } from '@steadfast/auth';
 import { bool, ChaosInjectedError, InvalidOptionError, integerAtLeast } from '@steadfast/errors';
-import { ERROR_HANDLER_PLUGIN, LIFECYCLE_PLUGIN, METRICS_REGISTRY_PLUGIN } from '@steadfast/http';
-import type { FastifyInstance, onRequestHookHandler, RouteOptions } from 'fastify';
+import { ERROR_HANDLER_PLUGIN, LIFECYCLE_PLUGIN, METRICS_REGISTRY_PLUGIN, routeHooks } from '@steadfast/http';
+import type { FastifyInstance, onRequestHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Kysely } from 'kysely';
 import { adminRoutes } from './admin-routes.js';
@@ -109,10 +109,6 @@ function checkOptions(options: ChaosPluginOptions) {
   };
 }
 
-/** Adds a hook to a route's own hooks, whatever form (none, one, a list) they were given in. */
-const withHook = (hooks: RouteOptions['onRequest'], hook: onRequestHookHandler) =>
-  hooks === undefined ? [hook] : [...(Array.isArray(hooks) ? hooks : [hooks]), hook];
-
 export const chaosPlugin = fp<ChaosPluginOptions>(
   async (app: FastifyInstance, options) => {
     if (!bool('enabled', options.enabled)) return;
@@ -179,7 +175,7 @@ export const chaosPlugin = fp<ChaosPluginOptions>(
     // Decided once per route: operational routes (probes, scrapes, this admin API) are never targeted. Routes
     // registered before this plugin are not seen, and neither are unmatched URLs (no route, nothing to target).
     app.addHook('onRoute', (route) => {
-      if (!route.config?.operational) route.onRequest = withHook(route.onRequest, injectHttpFaults);
+      if (!route.config?.operational) route.onRequest = [...routeHooks(route.onRequest), injectHttpFaults];
     });
 
     await app.register(adminRoutes, {

@@ -47,4 +47,4 @@ export {
   traceContextFrom,
   traceOf,
 } from './request-context.js';
-export { OPERATIONAL_ROUTE_CONFIG } from './route-config.js';
+export { OPERATIONAL_ROUTE_CONFIG, routeHooks } from './route-config.js';

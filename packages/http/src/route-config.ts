@@ -24,3 +24,10 @@ declare module 'fastify' {
 
 /** The config of a probe or scrape route: operational, and quiet in the logs. */
 export const OPERATIONAL_ROUTE_CONFIG = { operational: true, quietLogs: true } as const;
+
+/**
+ * A route's own hooks of one kind as a list, whatever form they were given in (none, one, a list), so a plugin's
+ * `onRoute` hook can put its own before or after them.
+ */
+export const routeHooks = <H>(hooks: H | readonly H[] | undefined): H[] =>
+  hooks === undefined ? [] : Array.isArray(hooks) ? [...hooks] : [hooks as H];

@@ -4,8 +4,9 @@ import {
   LIFECYCLE_PLUGIN,
   METRICS_REGISTRY_PLUGIN,
   OPERATIONAL_ROUTE_CONFIG,
+  routeHooks,
 } from '@steadfast/http';
-import type { FastifyInstance, onResponseHookHandler, RouteOptions } from 'fastify';
+import type { FastifyInstance, onResponseHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Kysely } from 'kysely';
 import { InvalidSloInputError } from './errors.js';
@@ -66,10 +67,6 @@ function checkOptions(options: SloPluginOptions): number {
   return interval;
 }
 
-/** Adds a hook to a route's own hooks, whatever form (none, one, a list) they were given in. */
-const withHook = (hooks: RouteOptions['onResponse'], hook: onResponseHookHandler) =>
-  hooks === undefined ? [hook] : [...(Array.isArray(hooks) ? hooks : [hooks]), hook];
-
 async function sloPluginImpl(app: FastifyInstance, options: SloPluginOptions): Promise<void> {
   const flushIntervalMs = checkOptions(options);
   const slis = liveSlis({ slos: options.slos, db: options.db });
@@ -105,7 +102,7 @@ async function sloPluginImpl(app: FastifyInstance, options: SloPluginOptions): P
   // Decided once per route: operational routes are not counted, and neither are unmatched URLs (scanners and
   // typos reach the not-found handler, which has no route hooks). Routes registered before this plugin are not seen.
   app.addHook('onRoute', (route) => {
-    if (!route.config?.operational) route.onResponse = withHook(route.onResponse, recordSli);
+    if (!route.config?.operational) route.onResponse = [...routeHooks(route.onResponse), recordSli];
   });
 
   // Scheduled after each flush ends, so a slow database never has two flushes in flight.
