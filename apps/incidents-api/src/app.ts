@@ -5,13 +5,16 @@ import { alertIntake } from './alerts/intake.js';
 import type { IncidentsApiConfig } from './config.js';
 import { migrations } from './db/migrations/index.js';
 import type { Database } from './db/schema.js';
+import { pruneIncidentEvents } from './events/event.repository.js';
 import { incidentEventService } from './events/event.service.js';
 import { IncidentEventBus } from './events/event-bus.js';
 import { eventRelayPlugin } from './events/event-relay.js';
 import type { Publish } from './incidents/effects.js';
+import { pruneIdempotencyKeys } from './incidents/idempotency.js';
 import { countOpenIncidents } from './incidents/incident.repository.js';
 import { incidentService } from './incidents/incident.service.js';
 import { incidentMetrics } from './metrics.js';
+import { pruningPlugin } from './pruning.js';
 import { incidentsRoutes } from './routes/v1/incidents.js';
 import { integrationsRoutes } from './routes/v1/integrations.js';
 import { servicesRoutes } from './routes/v1/services.js';
@@ -42,11 +45,29 @@ export async function buildApp(config: IncidentsApiConfig, { logStream }: BuildO
     metrics.observe(effects);
     bus.publish(effects.events);
   };
-  const incidents = app.guardDatabase(incidentService(db, publish));
-  const intake = app.guardDatabase(alertIntake(db, publish, { resolveStatus: config.ALERTS_RESOLVE_STATUS }));
+  const incidentOptions = {
+    timelineEmbed: config.TIMELINE_EMBED_LIMIT,
+    notesMax: config.NOTES_PER_INCIDENT_MAX,
+  };
+  const incidents = app.guardDatabase(incidentService(db, publish, incidentOptions));
+  const intake = app.guardDatabase(
+    alertIntake(db, publish, { resolveStatus: config.ALERTS_RESOLVE_STATUS, incidents: incidentOptions }),
+  );
   const events = app.guardDatabase(incidentEventService(db));
 
   await app.register(eventRelayPlugin, { bus, events });
+  await app.register(pruningPlugin, {
+    intervalMs: config.PRUNE_INTERVAL_MS,
+    steps: app.guardDatabase({
+      incidentEvents: (batch: number) =>
+        pruneIncidentEvents(
+          db,
+          { retentionHours: config.EVENT_LOG_RETENTION_HOURS, maxRows: config.EVENT_LOG_MAX_ROWS },
+          batch,
+        ),
+      idempotencyKeys: (batch: number) => pruneIdempotencyKeys(db, batch),
+    }),
+  });
   await app.register(servicesRoutes, {
     prefix: '/v1/services',
     services: app.guardDatabase(serviceCatalog(db)),
@@ -56,6 +77,13 @@ export async function buildApp(config: IncidentsApiConfig, { logStream }: BuildO
     events,
     bus,
     heartbeatMs: config.SSE_HEARTBEAT_MS,
+    limits: {
+      maxStreams: config.SSE_MAX_STREAMS,
+      maxStreamsPerClient: config.SSE_MAX_STREAMS_PER_CLIENT,
+      maxBufferedBytes: config.SSE_MAX_BUFFERED_BYTES,
+      drainTimeoutMs: config.SSE_DRAIN_TIMEOUT_MS,
+      replayMax: config.SSE_REPLAY_MAX,
+    },
   });
   await app.register(incidentsRoutes, { prefix: '/v1/incidents', incidents });
   await app.register(integrationsRoutes, {
@@ -63,6 +91,7 @@ export async function buildApp(config: IncidentsApiConfig, { logStream }: BuildO
     intake,
     metrics,
     alertsToken: config.ALERTS_TOKEN,
+    bodyLimit: config.ALERTS_BODY_LIMIT_BYTES,
   });
   return app;
 }

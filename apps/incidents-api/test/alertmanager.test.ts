@@ -282,7 +282,7 @@ describe('configuration', () => {
     }
   });
 
-  it('is disabled (503) when ALERTS_TOKEN is not set', async () => {
+  it('is disabled (404, so strangers cannot burn the availability SLO) when ALERTS_TOKEN is not set', async () => {
     const other = await startTestApp(incidentsApp({ ALERTS_TOKEN: '' }));
     try {
       const response = await other.app.inject({
@@ -291,10 +291,90 @@ describe('configuration', () => {
         payload: notification([alert()]),
         headers: { authorization: `Bearer ${ALERTS_TOKEN}` },
       });
-      expect(response.statusCode).toBe(503);
+      expect(response.statusCode).toBe(404);
       expect(response.json().error.code).toBe('INTEGRATION_DISABLED');
+      const anonymous = await other.app.inject({ method: 'POST', url: URL, payload: {} });
+      expect(anonymous.statusCode).toBe(404);
     } finally {
       await other.close();
     }
+  });
+});
+
+describe('input that used to be a 5xx', () => {
+  it('refuses NUL in a label value, a label name or an annotation with 400, and writes nothing', async () => {
+    const withNul: Array<(a: Alert) => void> = [
+      (a) => {
+        a.labels.instance = 'web\u0000-1';
+      },
+      (a) => {
+        a.labels['inst\u0000ance'] = 'web-1';
+      },
+      (a) => {
+        a.annotations.summary = 'Checkout\u0000 down';
+      },
+    ];
+    for (const corrupt of withNul) {
+      const bad = alert();
+      corrupt(bad);
+      const response = await send(notification([bad]));
+      expect(response.statusCode).toBe(400);
+      expect(response.json().error.code).toBe('VALIDATION_FAILED');
+    }
+    const group = notification([alert()]);
+    group.commonLabels.service = 'check\u0000out';
+    expect((await send(group)).statusCode).toBe(400);
+    expect(await count(t.app, 'alerts')).toBe(0);
+    expect(await count(t.app, 'incidents')).toBe(0);
+  });
+
+  it('takes a severity label naming an Object.prototype member as unknown (high), not a 500', async () => {
+    for (const [i, severity] of ['constructor', '__proto__', 'toString', 'hasOwnProperty'].entries()) {
+      const firing = alert({ fingerprint: `proto-${i}` });
+      firing.labels.severity = severity;
+      const payload = notification([firing], `{}:{alertname="Proto${i}"}`);
+      payload.commonLabels = { alertname: 'HighErrorRate' };
+      const response = await send(payload);
+      expect(response.statusCode, severity).toBe(200);
+      const incident = await t.app.inject({ url: `/v1/incidents/${response.json().data.incidentId}` });
+      expect(incident.json().data.severity, severity).toBe('high');
+    }
+  });
+
+  it('takes a groupKey of 2,000 multibyte characters (8,000 bytes) and finds its group again', async () => {
+    const groupKey = `{}:{alertname="${'é😀'.repeat(1000)}"}`;
+    const opened = await send(notification([alert()], groupKey));
+    expect(opened.statusCode).toBe(200);
+    expect(opened.json().data.incidentCreated).toBe(true);
+    const joined = await send(notification([alert({ fingerprint: 'second-alert-0001' })], groupKey));
+    expect(joined.statusCode).toBe(200);
+    expect(joined.json().data).toMatchObject({
+      incidentId: opened.json().data.incidentId,
+      incidentCreated: false,
+    });
+    expect(await count(t.app, 'incidents')).toBe(1);
+  });
+
+  it('takes a group of 1,100 alerts over 1 MiB (as Alertmanager sends it) in batches, all recorded once', async () => {
+    const alerts = Array.from({ length: 1100 }, (_, i) => {
+      const a = alert({ fingerprint: `big-${i.toString(16).padStart(6, '0')}`, instance: `web-${i}` });
+      a.annotations.description = `Error rate is high on web-${i}. ${'x'.repeat(900)}`;
+      return a;
+    });
+    const payload = notification(alerts);
+    expect(JSON.stringify(payload).length).toBeGreaterThan(1024 * 1024);
+    const response = await send(payload);
+    expect(response.statusCode).toBe(200);
+    expect(response.json().data).toMatchObject({
+      incidentCreated: true,
+      alerts: { new: 1100, duplicate: 0 },
+    });
+    expect(await count(t.app, 'alerts')).toBe(1100);
+    expect(await count(t.app, 'incidents')).toBe(1);
+
+    // Re-sent whole (Alertmanager's retry after a timeout, say): nothing is added.
+    const again = await send(payload);
+    expect(again.json().data).toMatchObject({ incidentCreated: false, alerts: { new: 0, duplicate: 1100 } });
+    expect(await count(t.app, 'alerts')).toBe(1100);
   });
 });

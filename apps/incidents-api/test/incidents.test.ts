@@ -1,5 +1,6 @@
 import { startTestApp, useTestApp } from '@steadfast/service-kit/testing';
 import { describe, expect, it } from 'vitest';
+import { idempotencyKeyOf } from '../src/incidents/idempotency.js';
 import { STATUSES } from '../src/incidents/status.js';
 import {
   CHAOS_ADMIN_TOKEN,
@@ -136,7 +137,7 @@ describe('Idempotency-Key', () => {
     await t.app.db
       .updateTable('idempotency_keys')
       .set({ created_at: new Date(Date.now() - 25 * 3600_000) } as never)
-      .where('key', '=', 'ip:127.0.0.1 key-5') // keys are stored per caller
+      .where('key', '=', idempotencyKeyOf('ip:127.0.0.1', 'key-5')) // keys are stored per caller
       .execute();
     const reused = await post({ title: 'New' }, { 'idempotency-key': 'key-5' });
     expect(reused.statusCode).toBe(201);
@@ -383,7 +384,7 @@ describe('GET /v1/incidents/:id/postmortem', () => {
     const open = await t.app.inject({ url: `/v1/incidents/${incident.id}/postmortem` });
     expect(open.statusCode).toBe(200);
     expect(open.headers['content-type']).toBe('text/markdown; charset=utf-8');
-    expect(open.body).toContain('# Post-incident review: Checkout | down');
+    expect(open.body).toContain('# Post-incident review: Checkout \\| down');
     expect(open.body).toContain('| Severity | high (P2) |');
     expect(open.body).toContain('| Affected services | checkout |');
     expect(open.body).toContain('| Time to acknowledge | — |');

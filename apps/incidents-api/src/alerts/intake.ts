@@ -2,9 +2,12 @@ import type { Kysely } from 'kysely';
 import type { Database, IncidentStatus, Severity } from '../db/schema.js';
 import type { Publish } from '../incidents/effects.js';
 import type { IncidentChanges } from '../incidents/incident.js';
-import { type AlertGroupTransaction, openOnceForAlerts } from '../incidents/incident.service.js';
+import {
+  type AlertGroupTransaction,
+  type IncidentServiceOptions,
+  openOnceForAlerts,
+} from '../incidents/incident.service.js';
 import { canTransition, worse } from '../incidents/status.js';
-import { ensureServiceNamed } from '../services/service.repository.js';
 import { hasFiringAlerts, insertAlertOnce, lockKnownAlert, markAlertResolved } from './alert.repository.js';
 import type { AlertmanagerAlert, AlertmanagerPayload } from './payload.js';
 import { severityFromLabel } from './severity.js';
@@ -12,7 +15,18 @@ import { severityFromLabel } from './severity.js';
 export interface AlertIntakeOptions {
   /** Where an incident goes once every alert of its group has resolved. */
   resolveStatus: Extract<IncidentStatus, 'monitoring' | 'resolved'>;
+  incidents: IncidentServiceOptions;
 }
+
+/**
+ * Alerts applied per transaction. Alertmanager sends a whole group at once (thousands of alerts when `max_alerts`
+ * is not set); in batches each transaction stays short and within the database policy's timeout, and since
+ * alerts are keyed by (fingerprint, startsAt) a retry after a failed batch applies only what is missing.
+ */
+export const ALERT_BATCH_SIZE = 50;
+
+/** Room for a group of several thousand alerts; Alertmanager's `max_alerts` keeps notifications below it. */
+export const DEFAULT_ALERTS_BODY_LIMIT_BYTES = 8 * 1024 * 1024;
 
 export interface AlertIntakeResult {
   incidentId: string | null;
@@ -21,6 +35,7 @@ export interface AlertIntakeResult {
 }
 
 const TITLE_MAX = 200;
+const SERVICE_NAME_MAX = 100;
 
 const labelOf = (payload: AlertmanagerPayload, alert: AlertmanagerAlert | undefined, name: string) =>
   alert?.labels[name] ?? payload.commonLabels[name] ?? payload.groupLabels[name];
@@ -71,25 +86,21 @@ async function classify({ trx }: AlertGroupTransaction, alerts: AlertmanagerAler
   return { fresh, resolving, duplicate };
 }
 
-/** Opens the group's incident from its firing alerts, creating the services their `service` labels name. */
+/** Opens the group's incident from its firing alerts, on the services their `service` labels name. */
 async function openIncident(
   group: AlertGroupTransaction,
   payload: AlertmanagerPayload,
   firing: AlertmanagerAlert[],
   severity: Severity,
 ): Promise<string> {
-  const names = new Set(
-    firing.map((alert) => labelOf(payload, alert, 'service')?.trim().slice(0, 100)).filter((name) => name),
-  );
-  const serviceIds: string[] = [];
-  for (const name of names as Set<string>) {
-    serviceIds.push((await ensureServiceNamed(group.trx, name, 'Created from Alertmanager alerts')).id);
-  }
+  const services = firing
+    .map((alert) => labelOf(payload, alert, 'service')?.trim().slice(0, SERVICE_NAME_MAX))
+    .filter((name): name is string => name !== undefined);
   const opened = await group.open({
     title: titleOf(payload, firing[0]),
     description: annotationOf(payload, firing[0], 'description') ?? null,
     severity,
-    serviceIds,
+    services,
   });
   return opened.id;
 }
@@ -195,15 +206,48 @@ async function apply(
 }
 
 /**
- * Turns Alertmanager notifications into incidents, in one transaction per notification. Alerts are keyed by
- * (fingerprint, startsAt), so re-sent notifications change nothing; a group has at most one unresolved incident.
+ * Turns Alertmanager notifications into incidents, one transaction per batch of a notification's alerts (see
+ * `receiveInBatches`). Alerts are keyed by (fingerprint, startsAt), so re-sent notifications change nothing; a
+ * group has at most one unresolved incident.
  */
 export function alertIntake(db: Kysely<Database>, publish: Publish, options: AlertIntakeOptions) {
   return {
+    /** Applies one batch: a notification with at most ALERT_BATCH_SIZE alerts. */
     receive(payload: AlertmanagerPayload): Promise<AlertIntakeResult> {
-      return openOnceForAlerts(db, publish, payload.groupKey, (group) => apply(group, payload, options));
+      return openOnceForAlerts(db, publish, options.incidents, payload.groupKey, (group) =>
+        apply(group, payload, options),
+      );
     },
   };
 }
 
 export type AlertIntake = ReturnType<typeof alertIntake>;
+
+/**
+ * Applies a notification batch by batch (each its own guarded call, so each gets the database policy's budget).
+ * Firing alerts go first, so that only the last batches can find every alert of the group resolved.
+ */
+export async function receiveInBatches(
+  intake: AlertIntake,
+  payload: AlertmanagerPayload,
+): Promise<AlertIntakeResult> {
+  const ordered = [
+    ...payload.alerts.filter((alert) => alert.status === 'firing'),
+    ...payload.alerts.filter((alert) => alert.status !== 'firing'),
+  ];
+  const total: AlertIntakeResult = {
+    incidentId: null,
+    incidentCreated: false,
+    alerts: { new: 0, resolved: 0, duplicate: 0 },
+  };
+  for (let start = 0; start < ordered.length; start += ALERT_BATCH_SIZE) {
+    const alerts = ordered.slice(start, start + ALERT_BATCH_SIZE);
+    const result = await intake.receive({ ...payload, alerts });
+    total.incidentId ??= result.incidentId;
+    total.incidentCreated ||= result.incidentCreated;
+    total.alerts.new += result.alerts.new;
+    total.alerts.resolved += result.alerts.resolved;
+    total.alerts.duplicate += result.alerts.duplicate;
+  }
+  return total;
+}

@@ -1,6 +1,7 @@
 import { type Static, Type } from '@sinclair/typebox';
+import { Text, TextRecord } from '../http/text.js';
 
-const Labels = Type.Record(Type.String(), Type.String());
+const Labels = TextRecord();
 
 export const AlertSchema = Type.Object(
   {
@@ -8,26 +9,29 @@ export const AlertSchema = Type.Object(
     labels: Labels,
     annotations: Type.Optional(Labels),
     startsAt: Type.String({ format: 'date-time' }),
-    endsAt: Type.Optional(Type.String()),
-    generatorURL: Type.Optional(Type.String()),
-    fingerprint: Type.String({ minLength: 1, maxLength: 200 }),
+    endsAt: Type.Optional(Text()),
+    generatorURL: Type.Optional(Text()),
+    fingerprint: Text({ minLength: 1, maxLength: 200 }),
   },
   { title: 'AlertmanagerAlert' },
 );
 
-/** Alertmanager's webhook body (version 4); fields it may add later are accepted and ignored. */
+/**
+ * Alertmanager's webhook body (version 4); fields it may add later are accepted and ignored. A group may hold any
+ * number of alerts (Alertmanager sends them all unless `max_alerts` is set): the route's body limit bounds them.
+ */
 export const AlertmanagerPayloadSchema = Type.Object(
   {
-    version: Type.String({ description: 'Alertmanager sends "4"' }),
-    groupKey: Type.String({ minLength: 1, maxLength: 2000 }),
+    version: Text({ description: 'Alertmanager sends "4"' }),
+    groupKey: Text({ minLength: 1, maxLength: 10_000 }),
     truncatedAlerts: Type.Optional(Type.Integer({ minimum: 0 })),
     status: Type.Union([Type.Literal('firing'), Type.Literal('resolved')]),
-    receiver: Type.String(),
+    receiver: Text(),
     groupLabels: Labels,
     commonLabels: Labels,
     commonAnnotations: Labels,
-    externalURL: Type.String(),
-    alerts: Type.Array(AlertSchema, { minItems: 1, maxItems: 1000 }),
+    externalURL: Text(),
+    alerts: Type.Array(AlertSchema, { minItems: 1 }),
   },
   { title: 'AlertmanagerPayload' },
 );

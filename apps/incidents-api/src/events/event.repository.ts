@@ -42,6 +42,22 @@ export async function incidentEventsAfter(
   return rows.map(toIncidentEvent);
 }
 
+/**
+ * Where a replay after `id` starts so that it sends at most `depth` events: `id` itself when no more than `depth`
+ * followed it, else the id just before the latest `depth` (read backwards along the primary key, `depth` rows).
+ */
+export async function replayStart(db: Kysely<Database>, id: number, depth: number): Promise<number> {
+  const row = await db
+    .selectFrom('incident_events')
+    .select('id')
+    .where('id', '>', id)
+    .orderBy('id', 'desc')
+    .offset(depth)
+    .limit(1)
+    .executeTakeFirst();
+  return row?.id ?? id;
+}
+
 /** The events with these ids, oldest first. */
 export async function incidentEventsByIds(
   db: Kysely<Database>,
@@ -55,4 +71,34 @@ export async function incidentEventsByIds(
     .orderBy('id')
     .execute();
   return rows.map(toIncidentEvent);
+}
+
+/**
+ * Deletes up to `batch` of the oldest events that are older than `retentionHours` or beyond the newest `maxRows`;
+ * returns how many it deleted (fewer than `batch`: nothing more is due).
+ */
+export async function pruneIncidentEvents(
+  db: Kysely<Database>,
+  { retentionHours, maxRows }: { retentionHours: number; maxRows: number },
+  batch: number,
+): Promise<number> {
+  const beyondNewest = db
+    .selectFrom('incident_events')
+    .select('id')
+    .orderBy('id', 'desc')
+    .offset(maxRows)
+    .limit(1);
+  const due = db
+    .selectFrom('incident_events')
+    .select('id')
+    .where((eb) =>
+      eb.or([
+        eb('created_at', '<', sql<Date>`now() - make_interval(hours => ${retentionHours})`),
+        eb('id', '<=', beyondNewest),
+      ]),
+    )
+    .orderBy('id')
+    .limit(batch);
+  const result = await db.deleteFrom('incident_events').where('id', 'in', due).executeTakeFirst();
+  return Number(result.numDeletedRows);
 }

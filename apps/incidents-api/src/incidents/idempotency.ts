@@ -28,20 +28,32 @@ export const IDEMPOTENCY_KEY_TTL_HOURS = 24;
 export const requestHash = (body: unknown) => createHash('sha256').update(canonical(body)).digest('hex');
 
 /**
+ * The stored key: a caller's key, scoped to the caller (another client can neither pre-claim it nor read its
+ * response), as a digest so that its primary-key entry has one size whatever the caller and key are.
+ */
+export const idempotencyKeyOf = (caller: string, key: string) =>
+  createHash('sha256').update(caller).update('\0').update(key).digest('hex');
+
+/**
  * Claims `key` for this transaction. A concurrent claim of the same key waits on the unique index until this
  * transaction ends; it then sees the stored response (or, if this one rolled back, claims the key itself).
  * Returns the earlier response when the key was already used for the same body within the TTL.
  */
+const expired = sql<Date>`now() - make_interval(hours => ${IDEMPOTENCY_KEY_TTL_HOURS})`;
+
+/** Deletes up to `batch` keys past their TTL; returns how many (fewer than `batch`: none is left). */
+export async function pruneIdempotencyKeys(db: Kysely<Database>, batch: number): Promise<number> {
+  const due = db.selectFrom('idempotency_keys').select('key').where('created_at', '<', expired).limit(batch);
+  const result = await db.deleteFrom('idempotency_keys').where('key', 'in', due).executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
 export async function claimIdempotencyKey(
   trx: Kysely<Database>,
   key: string,
   hash: string,
 ): Promise<StoredResponse | undefined> {
-  await trx
-    .deleteFrom('idempotency_keys')
-    .where('key', '=', key)
-    .where('created_at', '<', sql<Date>`now() - make_interval(hours => ${IDEMPOTENCY_KEY_TTL_HOURS})`)
-    .execute();
+  await trx.deleteFrom('idempotency_keys').where('key', '=', key).where('created_at', '<', expired).execute();
   const claimed = await trx
     .insertInto('idempotency_keys')
     .values({ key, request_hash: hash })

@@ -9,6 +9,7 @@ import {
   toIncident,
   toTimelineEvent,
 } from './incident.js';
+import { decodeTimelineCursor, encodeTimelineCursor } from './timeline-cursor.js';
 
 /** The incident's row, if there is one; locked until the transaction ends when `forUpdate`. */
 export function findIncidentRow(
@@ -26,13 +27,17 @@ export function lockOpenIncidentRowOfGroup(
   trx: Kysely<Database>,
   groupKey: string,
 ): Promise<IncidentRow | undefined> {
-  return trx
-    .selectFrom('incidents')
-    .selectAll()
-    .where('group_key', '=', groupKey)
-    .where('status', '<>', 'resolved')
-    .forUpdate()
-    .executeTakeFirst();
+  return (
+    trx
+      .selectFrom('incidents')
+      .selectAll()
+      // The md5 is what the unique index of unresolved groups holds (a long key does not fit a btree entry).
+      .where(sql`md5(group_key)`, '=', sql<string>`md5(${groupKey})`)
+      .where('group_key', '=', groupKey)
+      .where('status', '<>', 'resolved')
+      .forUpdate()
+      .executeTakeFirst()
+  );
 }
 
 export function findIncidentRows(db: Kysely<Database>, ids: readonly string[]): Promise<IncidentRow[]> {
@@ -64,6 +69,19 @@ export async function listIncidentRows(db: Kysely<Database>, filter: IncidentFil
           .select('incident_services.incident_id')
           .whereRef('incident_services.incident_id', '=', 'incidents.id')
           .where('incident_services.service_id', '=', serviceId),
+      ),
+    );
+  }
+  if (filter.service) {
+    const name = filter.service;
+    query = query.where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('incident_services')
+          .innerJoin('services', 'services.id', 'incident_services.service_id')
+          .select('incident_services.incident_id')
+          .whereRef('incident_services.incident_id', '=', 'incidents.id')
+          .where('services.name', '=', name),
       ),
     );
   }
@@ -163,12 +181,42 @@ export async function insertTimelineEvent(
   return toTimelineEvent(row);
 }
 
-export async function timelineOf(db: Kysely<Database>, incidentId: string): Promise<TimelineEvent[]> {
+/** The latest `count` entries of a timeline, oldest first, and whether earlier ones exist. */
+export async function latestTimeline(db: Kysely<Database>, incidentId: string, count: number) {
   const rows = await db
     .selectFrom('timeline_events')
     .selectAll()
     .where('incident_id', '=', incidentId)
-    .orderBy('id')
+    .orderBy('id', 'desc')
+    .limit(count + 1)
     .execute();
-  return rows.map(toTimelineEvent);
+  return { entries: rows.slice(0, count).reverse().map(toTimelineEvent), truncated: rows.length > count };
+}
+
+/** One page of a timeline, oldest first, after the entry the cursor names. */
+export async function timelinePage(db: Kysely<Database>, incidentId: string, { limit, cursor }: PageRequest) {
+  let query = db
+    .selectFrom('timeline_events')
+    .selectAll()
+    .where('incident_id', '=', incidentId)
+    .orderBy('id')
+    .limit(limit + 1);
+  if (cursor !== undefined) query = query.where('id', '>', decodeTimelineCursor(cursor));
+  const rows = await query.execute();
+  const page = rows.slice(0, limit);
+  const last = page.at(-1);
+  return {
+    entries: page.map(toTimelineEvent),
+    nextCursor: rows.length > limit && last ? encodeTimelineCursor(last.id) : null,
+  };
+}
+
+export async function countNotes(db: Kysely<Database>, incidentId: string): Promise<number> {
+  const { n } = await db
+    .selectFrom('timeline_events')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('incident_id', '=', incidentId)
+    .where('kind', '=', 'note')
+    .executeTakeFirstOrThrow();
+  return Number(n);
 }

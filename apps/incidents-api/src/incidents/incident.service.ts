@@ -3,6 +3,7 @@ import { isUniqueViolation } from '@steadfast/http';
 import type { PageRequest } from '@steadfast/service-kit';
 import { type Kysely, sql, type UpdateObject } from 'kysely';
 import type { Database, IncidentEventType, IncidentRow, TimelineKind } from '../db/schema.js';
+import { ensureServiceNamed } from '../services/service.repository.js';
 import { type Effects, markChanged, type Publish } from './effects.js';
 import { claimIdempotencyKey, type StoredResponse, storeIdempotentResponse } from './idempotency.js';
 import {
@@ -15,18 +16,21 @@ import {
   incidentChanged,
   incidentNotFound,
   type NewIncident,
+  notesLimitReached,
   type TimelineEvent,
 } from './incident.js';
 import {
+  countNotes,
   existingServiceIds,
   findIncidentRow,
   insertIncidentRow,
   insertTimelineEvent,
+  latestTimeline,
   linkedServiceIds,
   linkServices,
   listIncidentRows,
   lockOpenIncidentRowOfGroup,
-  timelineOf,
+  timelinePage,
   unlinkServices,
   updateIncidentRow,
   withServices,
@@ -68,8 +72,29 @@ async function incidentOf(db: Kysely<Database>, row: IncidentRow): Promise<Incid
   return incident!;
 }
 
-async function detailed(db: Kysely<Database>, incident: Incident): Promise<IncidentWithTimeline> {
-  return { ...incident, timeline: await timelineOf(db, incident.id) };
+export const DEFAULT_TIMELINE_EMBED = 20;
+export const DEFAULT_NOTES_MAX = 1000;
+
+export interface IncidentServiceOptions {
+  /** How many of the latest timeline entries an incident embeds (the rest are paged at /timeline). */
+  timelineEmbed: number;
+  /** The most notes one incident may hold. */
+  notesMax: number;
+}
+
+/** Who a service created from a name says created it, by the source of the change. */
+const CREATED_BY: Record<ChangeSource, string> = {
+  api: 'Created when an incident named it',
+  alertmanager: 'Created from Alertmanager alerts',
+};
+
+async function detailed(
+  db: Kysely<Database>,
+  incident: Incident,
+  embed: number,
+): Promise<IncidentWithTimeline> {
+  const { entries, truncated } = await latestTimeline(db, incident.id, embed);
+  return { ...incident, timeline: entries, timelineTruncated: truncated };
 }
 
 /** Rejects service ids that do not exist, naming each one. */
@@ -92,13 +117,22 @@ async function assertServicesExist(db: Kysely<Database>, ids: readonly string[])
  * The commands of one transaction, which every entry point changes incidents with; each marks what it changed
  * for the events the transaction stores and publishes.
  */
-function commandsIn(trx: Kysely<Database>, effects: Effects) {
+function commandsIn(trx: Kysely<Database>, effects: Effects, options: IncidentServiceOptions) {
   const lock = (id: string) => requireIncidentRow(trx, id, { forUpdate: true });
 
   async function attachServices(incidentId: string, serviceIds: readonly string[]) {
     const unique = [...new Set(serviceIds)];
     await assertServicesExist(trx, unique);
     await linkServices(trx, incidentId, unique);
+  }
+
+  /** The ids of the services with these names, each created when the catalog has no such name. */
+  async function serviceIdsNamed(names: readonly string[], source: ChangeSource): Promise<string[]> {
+    const ids: string[] = [];
+    for (const name of new Set(names.map((n) => n.trim()).filter((n) => n !== ''))) {
+      ids.push((await ensureServiceNamed(trx, name, CREATED_BY[source])).id);
+    }
+    return ids;
   }
 
   async function servicesDiffer(incidentId: string, serviceIds: readonly string[]) {
@@ -182,9 +216,9 @@ function commandsIn(trx: Kysely<Database>, effects: Effects) {
   }
 
   return {
-    detailed: (incident: Incident) => detailed(trx, incident),
+    detailed: (incident: Incident) => detailed(trx, incident, options.timelineEmbed),
 
-    /** Inserts an incident, its services and its `created` timeline entry. */
+    /** Inserts an incident, its services (by id and by name) and its `created` timeline entry. */
     async open(
       input: NewIncident,
       { groupKey = null, source = 'api' }: { groupKey?: string | null; source?: ChangeSource } = {},
@@ -195,7 +229,8 @@ function commandsIn(trx: Kysely<Database>, effects: Effects) {
         severity: input.severity ?? DEFAULT_SEVERITY,
         group_key: groupKey,
       });
-      await attachServices(row.id, input.serviceIds ?? []);
+      const named = await serviceIdsNamed(input.services ?? [], source);
+      await attachServices(row.id, [...(input.serviceIds ?? []), ...named]);
       await insertTimelineEvent(trx, row.id, 'created', `Incident opened (${row.severity}, via ${source})`, {
         severity: row.severity,
         source,
@@ -222,6 +257,8 @@ function commandsIn(trx: Kysely<Database>, effects: Effects) {
 
     async addNote(id: string, message: string): Promise<{ event: TimelineEvent; incident: Incident }> {
       const current = await lock(id);
+      // Counted under the incident's row lock: concurrent notes cannot pass the cap together.
+      if ((await countNotes(trx, id)) >= options.notesMax) throw notesLimitReached(id, options.notesMax);
       const event = await insertTimelineEvent(trx, id, 'note', message.trim());
       return { event, incident: (await bumpVersion(current, {}, 'incident.updated')).incident };
     },
@@ -238,15 +275,19 @@ function commandsIn(trx: Kysely<Database>, effects: Effects) {
 
 type Work<T> = (commands: ReturnType<typeof commandsIn>, trx: Kysely<Database>) => Promise<T>;
 
-const runCommands = <T>(db: Kysely<Database>, publish: Publish, work: Work<T>) =>
-  transact(db, publish, (trx, effects) => work(commandsIn(trx, effects), trx));
+const runCommands = <T>(
+  db: Kysely<Database>,
+  publish: Publish,
+  options: IncidentServiceOptions,
+  work: Work<T>,
+) => transact(db, publish, (trx, effects) => work(commandsIn(trx, effects, options), trx));
 
 /**
  * Incidents as every entry point changes and reads them: each command in one transaction, its events published
  * once it has committed.
  */
-export function incidentService(db: Kysely<Database>, publish: Publish) {
-  const inTransaction = <T>(work: Work<T>) => runCommands(db, publish, work);
+export function incidentService(db: Kysely<Database>, publish: Publish, options: IncidentServiceOptions) {
+  const inTransaction = <T>(work: Work<T>) => runCommands(db, publish, options, work);
 
   return {
     async open(input: NewIncident): Promise<IncidentWithTimeline> {
@@ -268,7 +309,14 @@ export function incidentService(db: Kysely<Database>, publish: Publish) {
     },
 
     async get(id: string): Promise<IncidentWithTimeline> {
-      return detailed(db, await incidentOf(db, await requireIncidentRow(db, id)));
+      return detailed(db, await incidentOf(db, await requireIncidentRow(db, id)), options.timelineEmbed);
+    },
+
+    /** The incident with the first `count` entries of its timeline, for a review; `truncated` when more exist. */
+    async review(id: string, count: number) {
+      const incident = await incidentOf(db, await requireIncidentRow(db, id));
+      const { entries, nextCursor } = await timelinePage(db, id, { limit: count });
+      return { incident, timeline: entries, truncated: nextCursor !== null };
     },
 
     async list(filter: IncidentFilter, page: PageRequest) {
@@ -290,9 +338,10 @@ export function incidentService(db: Kysely<Database>, publish: Publish) {
       return inTransaction((commands) => commands.addNote(id, message));
     },
 
-    async timeline(id: string): Promise<TimelineEvent[]> {
+    /** One page of the timeline, oldest first. */
+    async timeline(id: string, page: PageRequest) {
       await requireIncidentRow(db, id);
-      return timelineOf(db, id);
+      return timelinePage(db, id, page);
     },
   };
 }
@@ -307,11 +356,12 @@ export type IncidentService = ReturnType<typeof incidentService>;
 export async function openOnceForAlerts<T>(
   db: Kysely<Database>,
   publish: Publish,
+  options: IncidentServiceOptions,
   groupKey: string,
   work: (group: AlertGroupTransaction) => Promise<T>,
 ): Promise<T> {
   const attempt = () =>
-    runCommands(db, publish, async (commands, trx) => {
+    runCommands(db, publish, options, async (commands, trx) => {
       const row = await lockOpenIncidentRowOfGroup(trx, groupKey);
       return work({
         trx,

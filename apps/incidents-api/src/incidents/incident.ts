@@ -1,4 +1,4 @@
-import { NotFoundError, PreconditionFailedError } from '@steadfast/errors';
+import { ConflictError, NotFoundError, PreconditionFailedError } from '@steadfast/errors';
 import type { IncidentRow, IncidentStatus, Severity, TimelineEventRow, TimelineKind } from '../db/schema.js';
 import { PRIORITIES, type Priority } from './status.js';
 
@@ -33,8 +33,10 @@ export interface TimelineEvent {
   createdAt: string;
 }
 
+/** An incident with the latest entries of its timeline; `timelineTruncated` when earlier ones exist. */
 export interface IncidentWithTimeline extends Incident {
   timeline: TimelineEvent[];
+  timelineTruncated: boolean;
 }
 
 export interface NewIncident {
@@ -42,6 +44,8 @@ export interface NewIncident {
   description?: string | null;
   severity?: Severity;
   serviceIds?: string[];
+  /** Services by name, created in the catalog when none has the name. */
+  services?: string[];
 }
 
 export interface IncidentChanges {
@@ -56,6 +60,8 @@ export interface IncidentFilter {
   status?: IncidentStatus | undefined;
   severity?: Severity | undefined;
   serviceId?: string | undefined;
+  /** A service's name. */
+  service?: string | undefined;
   active?: boolean;
 }
 
@@ -93,6 +99,16 @@ export const toTimelineEvent = (row: TimelineEventRow): TimelineEvent => ({
   details: row.details,
   createdAt: row.created_at.toISOString(),
 });
+
+/** The cap on an incident's notes (NOTES_PER_INCIDENT_MAX) is reached. */
+export const notesLimitReached = (id: string, limit: number) =>
+  new ConflictError(
+    `Incident ${id} already has ${limit} notes, the most it can hold`,
+    'NOTES_LIMIT_REACHED',
+    {
+      details: { limit },
+    },
+  );
 
 export const incidentNotFound = (id: string) => new NotFoundError(`Incident ${id} does not exist`);
 

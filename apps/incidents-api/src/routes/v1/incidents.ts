@@ -4,10 +4,11 @@ import { PreconditionFailedError } from '@steadfast/errors';
 import { DataEnvelope, envelope, ListEnvelope, PageQuery, UuidParams } from '@steadfast/http';
 import type { ServiceApp } from '@steadfast/service-kit';
 import type { FastifyReply } from 'fastify';
-import { requestHash } from '../../incidents/idempotency.js';
+import { NonBlankText, Text } from '../../http/text.js';
+import { idempotencyKeyOf, requestHash } from '../../incidents/idempotency.js';
 import type { Incident } from '../../incidents/incident.js';
 import type { IncidentService } from '../../incidents/incident.service.js';
-import { renderPostmortem } from '../../incidents/postmortem.js';
+import { POSTMORTEM_TIMELINE_MAX, renderPostmortem } from '../../incidents/postmortem.js';
 import { PRIORITIES, SEVERITIES, STATUSES } from '../../incidents/status.js';
 
 const Severity = Type.Union(
@@ -61,13 +62,26 @@ const incidentProperties = {
 
 export const IncidentSchema = Type.Object(incidentProperties, { $id: 'Incident', title: 'Incident' });
 export const IncidentWithTimelineSchema = Type.Object(
-  { ...incidentProperties, timeline: Type.Array(Type.Ref(TimelineEventSchema)) },
+  {
+    ...incidentProperties,
+    timeline: Type.Array(Type.Ref(TimelineEventSchema), {
+      description:
+        'The latest entries, oldest first; GET /v1/incidents/{id}/timeline pages through all of them',
+    }),
+    timelineTruncated: Type.Boolean({ description: 'Whether earlier entries exist than those embedded' }),
+  },
   { $id: 'IncidentWithTimeline', title: 'IncidentWithTimeline' },
 );
 
-const Title = Type.String({ minLength: 1, maxLength: 200, pattern: '\\S' });
-const Description = Type.Union([Type.String({ maxLength: 10_000 }), Type.Null()]);
+const Title = NonBlankText({ maxLength: 200 });
+const Description = Type.Union([Text({ maxLength: 10_000 }), Type.Null()]);
 const ServiceIds = Type.Array(Type.String({ format: 'uuid' }), { maxItems: 50, uniqueItems: true });
+const ServiceName = NonBlankText({ maxLength: 100, description: 'A service’s name' });
+const ServiceNames = Type.Array(ServiceName, {
+  maxItems: 50,
+  uniqueItems: true,
+  description: 'Affected services by name; a name the catalog does not know is added to it',
+});
 
 export const CreateIncidentSchema = Type.Object(
   {
@@ -80,6 +94,7 @@ export const CreateIncidentSchema = Type.Object(
       ),
     ),
     serviceIds: Type.Optional(ServiceIds),
+    services: Type.Optional(ServiceNames),
   },
   { additionalProperties: false },
 );
@@ -93,19 +108,22 @@ export const UpdateIncidentSchema = Type.Object(
   },
   { additionalProperties: false, minProperties: 1 },
 );
+export const NOTE_MAX_LENGTH = 10_000;
 export const NoteSchema = Type.Object(
-  { message: Type.String({ minLength: 1, maxLength: 10_000, pattern: '\\S' }) },
+  { message: NonBlankText({ maxLength: NOTE_MAX_LENGTH }) },
   { additionalProperties: false },
 );
 
+const ServiceFilter = { service: Type.Optional(ServiceName) };
 const ListIncidentsQuery = PageQuery({
   status: Type.Optional(Status),
   severity: Type.Optional(Severity),
   serviceId: Type.Optional(Type.String({ format: 'uuid' })),
+  ...ServiceFilter,
 });
 const CreateHeaders = Type.Object({
   'idempotency-key': Type.Optional(
-    Type.String({
+    Text({
       minLength: 1,
       maxLength: 255,
       description: 'Retries with the same key and body get the first response; another body gets 409',
@@ -168,7 +186,7 @@ export async function incidentsRoutes(app: ServiceApp, { incidents }: IncidentsR
       }
       const response = await incidents.openOnce(request.body, {
         // Keys are per caller: another client can neither pre-claim this key nor read its stored response.
-        key: `${callerOf(request)} ${key}`,
+        key: idempotencyKeyOf(callerOf(request), key),
         hash: requestHash(request.body),
         render: (incident) => ({
           statusCode: 201,
@@ -207,13 +225,13 @@ export async function incidentsRoutes(app: ServiceApp, { incidents }: IncidentsR
       schema: {
         tags,
         summary: 'List unresolved incidents, newest first',
-        querystring: PageQuery(),
+        querystring: PageQuery(ServiceFilter),
         response: { 200: ListEnvelope(Type.Ref(IncidentSchema)) },
       },
     },
     async (request, reply) => {
-      const { limit, cursor } = request.query;
-      const page = await incidents.list({ active: true }, { limit, cursor });
+      const { limit, cursor, service } = request.query;
+      const page = await incidents.list({ active: true, service }, { limit, cursor });
       return envelope(reply, page.incidents, { count: page.incidents.length, nextCursor: page.nextCursor });
     },
   );
@@ -224,7 +242,7 @@ export async function incidentsRoutes(app: ServiceApp, { incidents }: IncidentsR
       config: { scope: 'incidents:read' },
       schema: {
         tags,
-        summary: 'Get an incident with its timeline',
+        summary: 'Get an incident with the latest entries of its timeline',
         params: UuidParams,
         response: { 200: DetailEnvelope },
       },
@@ -269,14 +287,16 @@ export async function incidentsRoutes(app: ServiceApp, { incidents }: IncidentsR
       config: { scope: 'incidents:read' },
       schema: {
         tags,
-        summary: 'An incident’s timeline, oldest first',
+        summary: 'An incident’s timeline, oldest first, a page at a time',
         params: UuidParams,
+        querystring: PageQuery(),
         response: { 200: ListEnvelope(Type.Ref(TimelineEventSchema)) },
       },
     },
     async (request, reply) => {
-      const timeline = await incidents.timeline(request.params.id);
-      return envelope(reply, timeline, { count: timeline.length });
+      const { limit, cursor } = request.query;
+      const page = await incidents.timeline(request.params.id, { limit, cursor });
+      return envelope(reply, page.entries, { count: page.entries.length, nextCursor: page.nextCursor });
     },
   );
 
@@ -287,6 +307,8 @@ export async function incidentsRoutes(app: ServiceApp, { incidents }: IncidentsR
       schema: {
         tags,
         summary: 'Add a note to an incident’s timeline',
+        description:
+          'An incident holds at most NOTES_PER_INCIDENT_MAX notes; one more is 409 NOTES_LIMIT_REACHED.',
         params: UuidParams,
         body: NoteSchema,
         response: { 201: DataEnvelope(Type.Ref(TimelineEventSchema)) },
@@ -316,11 +338,11 @@ export async function incidentsRoutes(app: ServiceApp, { incidents }: IncidentsR
       },
     },
     async (request, reply) => {
-      const incident = await incidents.get(request.params.id);
+      const review = await incidents.review(request.params.id, POSTMORTEM_TIMELINE_MAX);
       return reply
-        .header('etag', etagOf(incident))
+        .header('etag', etagOf(review.incident))
         .type('text/markdown; charset=utf-8')
-        .send(renderPostmortem(incident));
+        .send(renderPostmortem(review));
     },
   );
 }

@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { DataEnvelope, envelope, ListEnvelope, PageQuery, UuidParams } from '@steadfast/http';
 import type { ServiceApp } from '@steadfast/service-kit';
+import { NonBlankText, Text } from '../../http/text.js';
 import type { ServiceCatalog } from '../../services/service.service.js';
 
 export const ServiceSchema = Type.Object(
@@ -18,19 +19,14 @@ export const ServiceSchema = Type.Object(
   { $id: 'Service', title: 'Service' },
 );
 
-const Name = Type.String({
-  minLength: 1,
-  maxLength: 100,
-  pattern: '\\S',
-  description: 'Unique, 1–100 characters',
-});
-const Owner = Type.Union([Type.String({ minLength: 1, maxLength: 200 }), Type.Null()], {
+const Name = NonBlankText({ maxLength: 100, description: 'Unique, 1–100 characters' });
+const Owner = Type.Union([Text({ minLength: 1, maxLength: 200 }), Type.Null()], {
   description: 'Team or person responsible',
 });
 const Tier = Type.Union([Type.Integer({ minimum: 1, maximum: 4 }), Type.Null()], {
   description: '1 (most critical) to 4',
 });
-const Description = Type.Union([Type.String({ maxLength: 2000 }), Type.Null()]);
+const Description = Type.Union([Text({ maxLength: 2000 }), Type.Null()]);
 
 export const CreateServiceSchema = Type.Object(
   {
