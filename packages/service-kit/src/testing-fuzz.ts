@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import { connect } from 'node:net';
 import fc from 'fast-check';
 import type { FastifyInstance, InjectOptions } from 'fastify';
+import { beforeAll, expect, it } from 'vitest';
 
 /**
  * Schema-driven fuzzing of a service from its own OpenAPI document (`/docs/json`), and raw-socket protocol cases.
@@ -457,3 +458,65 @@ export const PROTOCOL_CASES: ReadonlyArray<{ name: string; request: (path: strin
       `POST ${path} HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 104857600\r\nconnection: close\r\n\r\n{`,
   },
 ];
+
+export interface FuzzSuiteOptions extends FuzzOptions {
+  /** The app under test, as `useTestApp` gives it (read once its beforeAll has run). */
+  test: { app: FastifyInstance };
+  /** A collection path the protocol cases aim at (`/v1/users`); a GET of it must be 200 afterwards. */
+  resource: string;
+  /** Operations the run must have reached (`POST /v1/users/`). */
+  expectOperations: string[];
+  /**
+   * `service`: the suite CI runs (framework rejections without the envelope are collected and printed);
+   * `kit`: those rejections fail, one test per protocol case (the kit's findings).
+   */
+  mode: 'service' | 'kit';
+}
+
+/** Registers a service's fuzz tests: the schema-driven run over app.inject, then the protocol cases on a socket. */
+export function describeFuzzSuite(options: FuzzSuiteOptions): void {
+  const { test, resource, expectOperations, mode, ...fuzz } = options;
+  let port = 0;
+  beforeAll(async () => {
+    await test.app.listen({ port: 0, host: '127.0.0.1' });
+    port = (test.app.server.address() as { port: number }).port;
+  });
+  const alive = async () => {
+    const ready = await sendRaw(port, 'GET /health/ready HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n');
+    expect(ready.status).toBe(200);
+    expect((await test.app.inject({ url: resource })).statusCode).toBe(200);
+  };
+
+  it(`answers every operation of its OpenAPI document below 500, with the envelope on every 4xx (${fuzz.numRuns} requests each)`, async () => {
+    const { sent, frameworkRejections } = await fuzzOperations(test.app, {
+      ...fuzz,
+      collectFrameworkRejections: mode === 'service',
+    });
+    expect([...sent.keys()]).toEqual(expect.arrayContaining(expectOperations));
+    expect([...sent.values()].every((n) => n === fuzz.numRuns)).toBe(true);
+    if (frameworkRejections.size > 0)
+      console.info('framework rejections without the envelope:', frameworkRejections);
+    await alive();
+  });
+
+  if (mode === 'service') {
+    it('answers protocol abuse on a raw socket below 500 and stays up', async () => {
+      for (const { name, request } of PROTOCOL_CASES) {
+        expect((await sendRaw(port, request(resource))).status, name).toBeLessThan(500);
+      }
+      await alive();
+    });
+    return;
+  }
+  it.each(PROTOCOL_CASES.map((c) => [c.name, c] as const))(
+    'answers %s with the error envelope',
+    async (_, c) => {
+      const answer = await sendRaw(port, c.request(resource));
+      expect(answer.status).toBeGreaterThanOrEqual(400);
+      expect(answer.status).toBeLessThan(500);
+      // A chunked body's framing around the JSON.
+      const body = answer.body.replace(/^[0-9a-f]+\r\n|\r\n0\r\n\r\n$/gi, '');
+      expect(isErrorEnvelope(body), answer.head + answer.body).toBe(true);
+    },
+  );
+}
