@@ -9,7 +9,8 @@ import type { IncidentEvent } from '../../events/incident-event.js';
 import { SseWriter, type SseWriterOptions } from '../../events/sse-writer.js';
 import { type StreamSlotLimits, StreamSlots } from '../../events/stream-slots.js';
 
-const REPLAY_BATCH = 100;
+// Events a replay loads at once: what a stream holds in memory while its client reads, whatever the log's size.
+const REPLAY_BATCH = 25;
 const RECONNECT_MS = 3000;
 
 export interface StreamLimits extends StreamSlotLimits, SseWriterOptions {
