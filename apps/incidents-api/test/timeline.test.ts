@@ -1,6 +1,7 @@
 import { useTestApp } from '@steadfast/service-kit/testing';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
+import { countNotes } from '../src/incidents/incident.repository.js';
 import { createIncident, incidentsApp, TABLES } from './helpers.js';
 
 // Caps small enough to reach in a test; the query timeout is the kit's default.
@@ -12,15 +13,7 @@ const t = useTestApp({
 const note = (id: string, message: string) =>
   t.app.inject({ method: 'POST', url: `/v1/incidents/${id}/timeline`, payload: { message } });
 
-async function notesOf(id: string) {
-  const { n } = await t.app.db
-    .selectFrom('timeline_events')
-    .select((eb) => eb.fn.countAll<string>().as('n'))
-    .where('incident_id', '=', id)
-    .where('kind', '=', 'note')
-    .executeTakeFirstOrThrow();
-  return Number(n);
-}
+const notesOf = (id: string) => countNotes(t.app.db, id);
 
 /** Every page of a timeline, following meta.nextCursor. */
 async function walk(id: string, limit: number) {
