@@ -2,9 +2,9 @@ import { useTestApp } from '@steadfast/service-kit/testing';
 import { assertClientSafe, describeFuzzSuite } from '@steadfast/service-kit/testing-fuzz';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createIncident, createService, incidentsApp } from '../helpers.js';
-import { INCIDENTS_FUZZ } from './incidents-fuzz.js';
+import { FUZZ_ENV, INCIDENTS_FUZZ } from './incidents-fuzz.js';
 
-const t = useTestApp(incidentsApp());
+const t = useTestApp(incidentsApp(FUZZ_ENV));
 const known: Record<string, string[]> = { id: [] };
 beforeAll(async () => {
   known.id?.push((await createIncident(t.app)).id, (await createService(t.app)).id);

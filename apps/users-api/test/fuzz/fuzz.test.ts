@@ -2,9 +2,9 @@ import { useTestApp } from '@steadfast/service-kit/testing';
 import { describeFuzzSuite } from '@steadfast/service-kit/testing-fuzz';
 import { beforeAll, describe, expect } from 'vitest';
 import { usersApp } from '../helpers.js';
-import { USERS_FUZZ } from './users-fuzz.js';
+import { FUZZ_ENV, USERS_FUZZ } from './users-fuzz.js';
 
-const t = useTestApp(usersApp());
+const t = useTestApp(usersApp(FUZZ_ENV));
 const known: Record<string, string[]> = { id: [] };
 beforeAll(async () => {
   const created = await t.app.inject({
