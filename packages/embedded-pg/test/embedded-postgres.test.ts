@@ -89,7 +89,8 @@ describe('embedded PostgreSQL', () => {
   });
 });
 
-describe.runIf(asRoot)('as root, from folders the postgres user cannot enter', () => {
+// Copying the binaries (60 MB) and two initdb runs take a while on a busy machine.
+describe.runIf(asRoot)('as root, from folders the postgres user cannot enter', { timeout: 120_000 }, () => {
   it('keeps the cluster under the home folder, the same one on every start', async () => {
     const home = await tempDir();
     const locked = await tempDir(0o700);
