@@ -48,6 +48,7 @@ export function launch(targets: readonly LaunchTarget[], io: LaunchIo): Promise<
     colorize: terminal,
     translateTime: 'SYS:HH:MM:ss.l',
     ignore: 'pid,hostname,service',
+    singleLine: true,
   });
   const width = Math.max(...targets.map((target) => target.name.length));
   const label = (name: string, index: number) => {
