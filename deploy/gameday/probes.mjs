@@ -60,11 +60,16 @@ export function startTraffic(base, perSecond = 20) {
 }
 
 export const chaos = (base, token) => {
-  const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+  const headers = { authorization: `Bearer ${token}` };
   return {
     inject: async (fault) =>
-      (await json(`${base}/admin/chaos/faults`, { method: 'POST', headers, body: JSON.stringify(fault) }))
-        .data,
+      (
+        await json(`${base}/admin/chaos/faults`, {
+          method: 'POST',
+          headers: { ...headers, 'content-type': 'application/json' },
+          body: JSON.stringify(fault),
+        })
+      ).data,
     killSwitch: async () => (await json(`${base}/admin/chaos/faults`, { method: 'DELETE', headers })).data,
     audit: async () => (await json(`${base}/admin/chaos/audit?limit=50`, { headers })).data,
   };
