@@ -30,6 +30,7 @@ import { logDestination, loggerOptions } from './logger.js';
 import { metricsPlugin } from './metrics.js';
 import { serviceMigrations } from './migrations.js';
 import { openApiPlugin } from './openapi.js';
+import { rateLimitOptionsFrom } from './rate-limit.js';
 import { securityPlugin } from './security.js';
 import { buildValidator } from './validation.js';
 
@@ -109,13 +110,10 @@ export async function createService({
   await app.register(requestContextPlugin);
   await app.register(accessLogPlugin, { slowRequestMs: config.SLOW_REQUEST_MS });
   await app.register(errorHandlerPlugin);
-  await app.register(securityPlugin, {
-    rateLimitMax: config.RATE_LIMIT_MAX,
-    rateLimitWindowMs: config.RATE_LIMIT_WINDOW_MS,
-  });
-  // After the rate limiter, so token guesses spend the caller's budget like any other request.
-  await app.register(authPlugin, authOptionsFrom(config, service.name));
   await app.register(metricsRegistryPlugin, { service: service.name });
+  await app.register(securityPlugin, { rateLimit: rateLimitOptionsFrom(config, service.name) });
+  // A route's scope check runs before its rate limit, so the limit is per token subject where there is one.
+  await app.register(authPlugin, authOptionsFrom(config, service.name));
   await app.register(metricsPlugin);
   await app.register(openApiPlugin, {
     title: service.name,
