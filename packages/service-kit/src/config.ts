@@ -6,6 +6,7 @@ import { configFragment, configSchema } from '@steadfast/http';
 import { sloConfig } from '@steadfast/slo';
 import { chaosStopConfig } from './chaos-stop.js';
 import { databaseConfig } from './db/database-config.js';
+import { metricsConfig } from './metrics.js';
 import { rateLimitConfig } from './rate-limit.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -60,6 +61,7 @@ export const serverConfig = configFragment({
 const FRAGMENTS = [
   serverConfig,
   rateLimitConfig,
+  metricsConfig,
   authConfig,
   databaseConfig,
   healthConfig,
@@ -71,6 +73,7 @@ const FRAGMENTS = [
 export const baseConfigProperties = {
   ...serverConfig.properties,
   ...rateLimitConfig.properties,
+  ...metricsConfig.properties,
   ...authConfig.properties,
   ...databaseConfig.properties,
   ...healthConfig.properties,

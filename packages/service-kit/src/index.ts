@@ -25,9 +25,17 @@ export {
   databasePolicy,
   guardRepository,
 } from './db/database-guard.js';
+export { databaseMetrics } from './db/database-metrics.js';
 export { MigrationError, type Migrations, migrateToLatest } from './db/migrate.js';
 export { type LoggerSettings, loggerOptions, REDACT_PATHS } from './logger.js';
-export { metricsPlugin } from './metrics.js';
+export {
+  DEFAULT_METRICS_REFRESH_MS,
+  type MetricsConfig,
+  type MetricsOptions,
+  metricsConfig,
+  metricsOptionsFrom,
+  metricsPlugin,
+} from './metrics.js';
 export { serviceMigrations } from './migrations.js';
 export { openApiPlugin } from './openapi.js';
 export {

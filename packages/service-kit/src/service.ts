@@ -25,9 +25,10 @@ import { sloBurnStopCondition } from './chaos-stop.js';
 import type { BaseConfig } from './config.js';
 import { databasePlugin } from './db/database.js';
 import { DATABASE_POLICY, databaseGuardPlugin, databasePolicy } from './db/database-guard.js';
+import { databaseMetrics } from './db/database-metrics.js';
 import type { Migrations } from './db/migrate.js';
 import { logDestination, loggerOptions } from './logger.js';
-import { metricsPlugin } from './metrics.js';
+import { metricsOptionsFrom, metricsPlugin } from './metrics.js';
 import { serviceMigrations } from './migrations.js';
 import { openApiPlugin } from './openapi.js';
 import { rateLimitOptionsFrom } from './rate-limit.js';
@@ -114,12 +115,13 @@ export async function createService({
   await app.register(securityPlugin, { rateLimit: rateLimitOptionsFrom(config, service.name) });
   // A route's scope check runs before its rate limit, so the limit is per token subject where there is one.
   await app.register(authPlugin, authOptionsFrom(config, service.name));
-  await app.register(metricsPlugin);
+  await app.register(metricsPlugin, metricsOptionsFrom(config));
   await app.register(openApiPlugin, {
     title: service.name,
     version: service.version,
     ...(service.description ? { description: service.description } : {}),
   });
+  const dbMetrics = databaseMetrics(app.metricsRegistry);
   await app.register(databasePlugin, {
     service: service.name,
     url: config.DATABASE_URL,
@@ -129,7 +131,9 @@ export async function createService({
     statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS,
     migrations: serviceMigrations(service),
     migrateOnStart: config.MIGRATE_ON_START,
+    onQuery: dbMetrics.onQuery,
   });
+  dbMetrics.observePool(app.database.pool);
   await app.register(resilience, {
     policies: {
       [DATABASE_POLICY]: databasePolicy({

@@ -14,6 +14,8 @@ const TEST_ENV = {
   LOG_LEVEL: 'silent',
   RATE_LIMIT_MAX: '100000',
   RATE_LIMIT_WRITE_MAX: '100000',
+  // Collected on every scrape, so a test reads what it just did.
+  METRICS_REFRESH_MS: '0',
 };
 
 export interface TestAppOptions<S extends ConfigSchema, A extends ServiceApp> {

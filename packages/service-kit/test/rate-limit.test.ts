@@ -177,6 +177,7 @@ describe('two service processes on one Redis', () => {
       RATE_LIMIT_MAX: '20',
       SLOW_MS: '0',
       AUTH_MODE: 'off',
+      METRICS_REFRESH_MS: '0',
     };
     const replicas = await Promise.all([
       startServiceProcess(SERVICE, env),
