@@ -110,20 +110,22 @@ export const metricsPlugin = fp<MetricsOptions>(
       labelNames: ['method', 'route', 'status_code'] as const,
       registers,
     });
-    const requestSize = new promClient.Histogram({
-      name: 'http_request_size_bytes',
-      help: 'Request body sizes by method and route template, from Content-Length (0 without one)',
-      labelNames: ['method', 'route'] as const,
-      buckets: SIZE_BUCKETS,
-      registers,
-    });
-    const responseSize = new promClient.Histogram({
-      name: 'http_response_size_bytes',
-      help: 'Response body sizes by method and route template (responses streamed without Content-Length are left out)',
-      labelNames: ['method', 'route'] as const,
-      buckets: SIZE_BUCKETS,
-      registers,
-    });
+    const sizeHistogram = (name: string, help: string) =>
+      new promClient.Histogram({
+        name,
+        help,
+        labelNames: ['method', 'route'] as const,
+        buckets: SIZE_BUCKETS,
+        registers,
+      });
+    const requestSize = sizeHistogram(
+      'http_request_size_bytes',
+      'Request body sizes by method and route template, from Content-Length (0 without one)',
+    );
+    const responseSize = sizeHistogram(
+      'http_response_size_bytes',
+      'Response body sizes by method and route template (responses streamed without Content-Length are left out)',
+    );
     const inFlight = new promClient.Gauge({
       name: 'http_requests_in_flight',
       help: 'Requests received and not yet answered or abandoned (open streams included)',
