@@ -157,6 +157,31 @@ describe('rate limits in Redis', () => {
   });
 });
 
+describe('a Redis that stops answering', () => {
+  it('lets requests through after REDIS_COMMAND_TIMEOUT_MS, and limits again once it answers', async () => {
+    const hung = await startRedisServer();
+    const { app } = await limitedApp({
+      REDIS_URL: hung.url,
+      RATE_LIMIT_MAX: '2',
+      REDIS_COMMAND_TIMEOUT_MS: '100',
+    });
+    try {
+      const read = async () => (await app.inject({ url: '/read' })).statusCode;
+      expect([await read(), await read(), await read()]).toEqual([200, 200, 429]);
+      hung.pause();
+      expect([await read(), await read()]).toEqual([200, 200]);
+      expect(metric((await app.inject({ url: '/metrics' })).body, 'rate_limit_store_failures_total')).toBe(2);
+      hung.resume();
+      // The budget was spent before the pause, and the counts survived it.
+      expect(await read()).toBe(429);
+    } finally {
+      hung.resume();
+      await app.close();
+      await hung.kill();
+    }
+  });
+});
+
 async function statusOf(service: ServiceProcess, path = '/entered'): Promise<number> {
   return (await fetch(`${service.url}${path}`)).status;
 }

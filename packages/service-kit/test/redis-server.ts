@@ -10,6 +10,9 @@ export interface RedisServer {
   kill(): Promise<void>;
   /** Starts it again on the same port, empty. */
   restart(): Promise<void>;
+  /** Stops the process (SIGSTOP): connections stay open and nothing is answered, as a hung server would. */
+  pause(): void;
+  resume(): void;
 }
 
 async function freePort(): Promise<number> {
@@ -56,5 +59,7 @@ export async function startRedisServer(): Promise<RedisServer> {
       await kill();
       child = await launch(port);
     },
+    pause: () => child.kill('SIGSTOP'),
+    resume: () => child.kill('SIGCONT'),
   };
 }
