@@ -9,7 +9,14 @@ import { afterAll, beforeAll, beforeEach, inject } from 'vitest';
 import type { ServiceApp } from './service.js';
 
 /** What every test app runs with unless its `env` says otherwise: quiet logs, and no rate limit in the way. */
-const TEST_ENV = { NODE_ENV: 'test', LOG_LEVEL: 'silent', RATE_LIMIT_MAX: '100000' };
+const TEST_ENV = {
+  NODE_ENV: 'test',
+  LOG_LEVEL: 'silent',
+  RATE_LIMIT_MAX: '100000',
+  RATE_LIMIT_WRITE_MAX: '100000',
+  // Collected on every scrape, so a test reads what it just did.
+  METRICS_REFRESH_MS: '0',
+};
 
 export interface TestAppOptions<S extends ConfigSchema, A extends ServiceApp> {
   buildApp: (config: Static<S>) => Promise<A>;

@@ -2,7 +2,7 @@ import { type EmbeddedPostgresHandle, startEmbeddedPostgres } from '@steadfast/e
 import { LIFECYCLE_PLUGIN } from '@steadfast/http';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, type Logger, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { type Migrations, migrateToLatest } from './migrate.js';
 
@@ -22,6 +22,8 @@ export interface DatabaseOptions {
   poolMax: number;
   connectTimeoutMs: number;
   statementTimeoutMs: number;
+  /** Kysely's `log` hook: called after every query with its duration (the kit times queries with it). */
+  onQuery?: Logger;
 }
 
 export interface Database {
@@ -72,7 +74,10 @@ export async function openDatabase(options: DatabaseOptions, log: FastifyBaseLog
   });
   // An idle client losing its server emits on the pool; unhandled, that would crash the process.
   pool.on('error', (error) => log.warn({ err: error }, 'idle database connection lost'));
-  const db = new Kysely({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely({
+    dialect: new PostgresDialect({ pool }),
+    ...(options.onQuery ? { log: options.onQuery } : {}),
+  });
 
   const close = async () => {
     await db.destroy();
