@@ -24,32 +24,26 @@ async function script(name, env, ...args) {
   return { stdout, ms: performance.now() - started };
 }
 
-async function query(url, sql) {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query(sql)).rows;
-  } finally {
-    await client.end();
-  }
-}
-
 // Every column of every row, in one digest: equal digests mean equal tables.
 const DIGEST = `SELECT count(*)::int AS rows, md5(string_agg(u::text, '' ORDER BY id)) AS digest FROM users u`;
 
 const root = mkdtempSync(join(tmpdir(), 'backup-bench-'));
 chmodSync(root, 0o755);
 const server = await startEmbeddedPostgres({ dataDir: join(root, 'pg'), database: 'users_api' });
+const source = server.url;
+const target = Object.assign(new URL(server.url), { pathname: '/users_api_restored' }).href;
+const sourceClient = new pg.Client({ connectionString: source });
+const targetClient = new pg.Client({ connectionString: target });
 try {
-  const source = server.url;
-  const target = Object.assign(new URL(server.url), { pathname: '/users_api_restored' }).href;
-  await query(source, 'CREATE DATABASE users_api_restored');
+  await sourceClient.connect();
+  await sourceClient.query('CREATE DATABASE users_api_restored');
   await script('migrate', { DATABASE_URL: source });
   await script('migrate', { DATABASE_URL: target });
+  const query = async (client, sql) => (await client.query(sql)).rows;
 
   const fillStarted = performance.now();
   await query(
-    source,
+    sourceClient,
     `INSERT INTO users (name, email, muted, device_id, device_label, created_at, updated_at)
      SELECT 'User ' || i, 'user' || i || '@example.com', i % 7 = 0,
             CASE WHEN i % 3 = 0 THEN 'device-' || i END, CASE WHEN i % 3 = 0 THEN 'Phone ' || i END,
@@ -58,7 +52,7 @@ try {
   );
   const fillMs = performance.now() - fillStarted;
   const [{ size: tableBytes }] = await query(
-    source,
+    sourceClient,
     `SELECT pg_total_relation_size('users')::bigint AS size`,
   );
 
@@ -68,8 +62,9 @@ try {
   const manifest = JSON.parse(await readFile(file.replace(/\.backup\.gz$/, '.manifest.json'), 'utf8'));
   const restore = await script('restore', { ...env, DATABASE_URL: target }, file);
 
-  const [before] = await query(source, DIGEST);
-  const [after] = await query(target, DIGEST);
+  await targetClient.connect();
+  const [before] = await query(sourceClient, DIGEST);
+  const [after] = await query(targetClient, DIGEST);
   const mib = (bytes) => `${(Number(bytes) / 1024 / 1024).toFixed(1)} MiB`;
   const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`;
   const rows = [
@@ -84,6 +79,7 @@ try {
   console.log(`| measure | result |\n| --- | --- |\n${rows.map(([k, v]) => `| ${k} | ${v} |`).join('\n')}`);
   if (before.digest !== after.digest || after.rows !== USERS) process.exitCode = 1;
 } finally {
+  await Promise.all([sourceClient.end(), targetClient.end()]);
   await server.stop();
   rmSync(root, { recursive: true, force: true });
 }
