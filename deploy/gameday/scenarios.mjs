@@ -40,12 +40,14 @@ export const errorBurst = {
       const page = await until(
         'page alert firing',
         async () => firing(await prom.alerts(), AVAILABILITY_ALERT, 'page')[0],
-        120_000,
+        240_000,
       );
       const paged = step('page alert firing', `${page.labels.alertname} ${page.labels.sloth_tier ?? ''}`);
+      // Against 3 days of healthy history the 1 h window passes 14.4x the budget (1.44 % errors) after ~104 s of
+      // 50 % errors at 20 req/s; the 5 m window long before.
       criterion(
-        'page within 60 s of the fault',
-        paged - injected <= 60_000,
+        'page within 180 s of the fault',
+        paged - injected <= 180_000,
         `${((paged - injected) / 1000).toFixed(1)} s`,
       );
 

@@ -13,6 +13,7 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const SHIPPED = join(ROOT, 'deploy/prometheus');
 export const PROMETHEUS_BIN = '/usr/bin/prometheus';
 export const ALERTMANAGER_BIN = '/usr/bin/prometheus-alertmanager';
+export const PROMTOOL_BIN = '/usr/bin/promtool';
 
 /** Intervals of the game day: fast enough to see a whole incident in minutes, the same rules otherwise. */
 export const INTERVALS = {
@@ -71,6 +72,54 @@ export async function alertmanagerConfig({ incidentsPort, alertsToken }) {
   return config;
 }
 
+/**
+ * OpenMetrics for `hours` of healthy history before now: every service answering `perSecond` requests a second,
+ * none failing and none slower than the latency SLO's bucket. Without it every SLO window of a fresh stack spans
+ * only the stack's few minutes, so every tier fires together and the slow ones stay for half an hour; with it the
+ * windows behave as they do in production, where a fault pages only the tiers its size and length justify.
+ */
+export function healthyHistory({ services, nowSeconds, hours = 72, stepSeconds = 60, perSecond = 20 }) {
+  const lines = ['# TYPE http_request_duration_seconds histogram'];
+  const start = nowSeconds - hours * 3600;
+  for (let step = 0, at = start; at < nowSeconds - stepSeconds; step++, at += stepSeconds) {
+    const count = step * stepSeconds * perSecond;
+    for (const service of services) {
+      const labels = `job="${service}",instance="history",service="${service}",method="GET",route="/history",status_code="200"`;
+      lines.push(`http_request_duration_seconds_bucket{${labels},le="0.5"} ${count} ${at}`);
+      lines.push(`http_request_duration_seconds_bucket{${labels},le="+Inf"} ${count} ${at}`);
+      lines.push(`http_request_duration_seconds_count{${labels}} ${count} ${at}`);
+      lines.push(`http_request_duration_seconds_sum{${labels}} ${count * 0.01} ${at}`);
+    }
+  }
+  lines.push('# EOF');
+  return `${lines.join('\n')}\n`;
+}
+
+/** Writes {@link healthyHistory} into `dataDir` as TSDB blocks, before Prometheus starts on it. */
+async function backfill(workDir, dataDir, services) {
+  const input = join(workDir, 'history.om');
+  await writeFile(input, healthyHistory({ services, nowSeconds: Math.floor(Date.now() / 1000) }));
+  await new Promise((resolveRun, reject) => {
+    const promtool = spawn(
+      PROMTOOL_BIN,
+      ['tsdb', 'create-blocks-from', 'openmetrics', '-q', input, dataDir],
+      {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
+    let errors = '';
+    promtool.stderr.on('data', (chunk) => {
+      errors += chunk;
+    });
+    promtool.once('error', reject);
+    promtool.once('exit', (code) =>
+      code === 0
+        ? resolveRun()
+        : reject(new Error(`promtool could not backfill the history: ${errors.trim()}`)),
+    );
+  });
+}
+
 /** A child process whose output is kept (bounded) for the report when something fails. */
 function start(name, command, args, { env = {}, cwd = ROOT } = {}) {
   const child = spawn(command, args, {
@@ -126,7 +175,7 @@ async function healthy(proc, url, deadlineMs = 120_000) {
  * service (a scenario's stop-condition threshold, say). `stop()` stops all of it, services first.
  */
 export async function startStack({ workDir, serviceEnv = {} }) {
-  for (const bin of [PROMETHEUS_BIN, ALERTMANAGER_BIN]) {
+  for (const bin of [PROMETHEUS_BIN, ALERTMANAGER_BIN, PROMTOOL_BIN]) {
     if (!existsSync(bin)) {
       throw new Error(`${bin} is missing: apt-get install prometheus prometheus-alertmanager (.ci/run does)`);
     }
@@ -196,9 +245,12 @@ export async function startStack({ workDir, serviceEnv = {} }) {
         }),
       ),
     );
+    const tsdb = join(workDir, 'prometheus-data');
+    await mkdir(tsdb, { recursive: true });
+    await backfill(workDir, tsdb, ['users-api', 'incidents-api']);
     const prometheus = start('prometheus', PROMETHEUS_BIN, [
       `--config.file=${promConfig}`,
-      `--storage.tsdb.path=${join(workDir, 'prometheus-data')}`,
+      `--storage.tsdb.path=${tsdb}`,
       `--web.listen-address=127.0.0.1:${ports.prometheus}`,
     ]);
     running.push(prometheus);
