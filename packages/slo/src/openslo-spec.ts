@@ -649,7 +649,7 @@ export function parseOpenSloDocuments(
   const { refs, slos } = collectReferenced(documents);
   return slos.flatMap(({ slo, source, format }) => {
     try {
-      return sloDefinitions(slo, { refs, source }, format);
+      return sloDefinitions(slo, { refs, source: `${source ?? 'spec'}: slo ${slo.metadata.name}` }, format);
     } catch (error) {
       if (problems === undefined || !isSloSpecError(error)) throw error;
       problems.push(error);

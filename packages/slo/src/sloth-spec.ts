@@ -226,7 +226,9 @@ function parseSloth(document: unknown, options: SpecOptions, names: Names, forma
   const specLabels = checkLabels(spec.labels, names('labels'), source);
   return spec.slos.flatMap((slo, i) => {
     try {
-      return [sloDefinition(spec, slo, i, specLabels, names, options, format)];
+      // Errors of one SLO name it, so a file of many SLOs says which one is wrong.
+      const where = { ...options, source: `${source ?? 'spec'}: slo ${slo.name}` };
+      return [sloDefinition(spec, slo, i, specLabels, names, where, format)];
     } catch (error) {
       if (problems === undefined || !isSloSpecError(error)) throw error;
       problems.push(error);

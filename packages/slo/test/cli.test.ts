@@ -84,7 +84,7 @@ describe('steadfast-slo generate', () => {
       /at least 3d.*got 2d/,
     );
     expect((await cli('generate', fixture('sloth.yaml'), '--verbose')).stderr).toMatch(
-      /unknown option --verbose/,
+      /Unknown option '--verbose'/,
     );
     expect((await cli()).code).toBe(2);
     expect(await cli('--help')).toMatchObject({ code: 0, stdout: expect.stringMatching(/^Usage:/) });
