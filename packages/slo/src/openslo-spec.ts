@@ -453,7 +453,10 @@ interface ParsedSlo {
   format: SloDefinition['spec'];
 }
 
-function collectReferenced(documents: readonly OpenSloDocument[]): { refs: Referenced; slos: ParsedSlo[] } {
+function collectReferenced(
+  documents: readonly OpenSloDocument[],
+  report: (error: unknown) => void,
+): { refs: Referenced; slos: ParsedSlo[] } {
   const refs: Referenced = {
     SLI: new Map(),
     DataSource: new Map(),
@@ -462,6 +465,15 @@ function collectReferenced(documents: readonly OpenSloDocument[]): { refs: Refer
   };
   const slos: ParsedSlo[] = [];
   for (const { document: original, source } of documents) {
+    try {
+      collect(original, source);
+    } catch (error) {
+      report(error);
+    }
+  }
+  return { refs, slos };
+
+  function collect(original: unknown, source: string | undefined): void {
     const format =
       (original as { apiVersion?: unknown }).apiVersion === OPENSLO_V1ALPHA_API_VERSION
         ? OPENSLO_V1ALPHA_API_VERSION
@@ -487,7 +499,6 @@ function collectReferenced(documents: readonly OpenSloDocument[]): { refs: Refer
       );
     }
   }
-  return { refs, slos };
 }
 
 function sloDefinitions(slo: OpenSloSlo, ctx: Context, format: SloDefinition['spec']): SloDefinition[] {
@@ -646,13 +657,16 @@ export function parseOpenSloDocuments(
   documents: readonly OpenSloDocument[],
   problems?: SloSpecError[],
 ): SloDefinition[] {
-  const { refs, slos } = collectReferenced(documents);
+  const report = (error: unknown): void => {
+    if (problems === undefined || !isSloSpecError(error)) throw error;
+    problems.push(error);
+  };
+  const { refs, slos } = collectReferenced(documents, report);
   return slos.flatMap(({ slo, source, format }) => {
     try {
       return sloDefinitions(slo, { refs, source: `${source ?? 'spec'}: slo ${slo.metadata.name}` }, format);
     } catch (error) {
-      if (problems === undefined || !isSloSpecError(error)) throw error;
-      problems.push(error);
+      report(error);
       return [];
     }
   });

@@ -105,7 +105,7 @@ export function checkQuery(
     );
   }
   const syntax = promqlSyntaxError(renderQuery(query, '5m'));
-  if (syntax !== undefined) throw new SloSpecError(field, syntax, source);
+  if (syntax !== undefined) throw new SloSpecError(field, `${syntax} (with 5m for {{.window}})`, source);
   return query;
 }
 

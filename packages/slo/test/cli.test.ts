@@ -1,5 +1,8 @@
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { runCli } from '../src/cli.js';
 import type { RuleFile } from '../src/rules.js';
@@ -88,5 +91,130 @@ describe('steadfast-slo generate', () => {
     );
     expect((await cli()).code).toBe(2);
     expect(await cli('--help')).toMatchObject({ code: 0, stdout: expect.stringMatching(/^Usage:/) });
+  });
+});
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'slo-cli-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('steadfast-slo generate options', () => {
+  it('writes all the rules to one file with -o', async () => {
+    const out = join(dir, 'all.rules.yml');
+    const { code, stdout } = await cli(
+      'generate',
+      '-i',
+      fixture('sloth.yaml'),
+      '-i',
+      fixture('openslo.yaml'),
+      '-o',
+      out,
+    );
+    expect([code, stdout]).toEqual([0, '']);
+    expect(await readFile(out, 'utf8')).toMatch(/from sloth\.yaml, openslo\.yaml\./);
+  });
+
+  it('mirrors a directory of specs, subdirectories included', async () => {
+    const specs = join(dir, 'specs');
+    await mkdir(join(specs, 'team-a'), { recursive: true });
+    await writeFile(join(specs, 'team-a', 'one.yml'), await readFile(fixture('sloth.yaml'), 'utf8'));
+    await writeFile(join(specs, 'two.yaml'), await readFile(fixture('openslo.yaml'), 'utf8'));
+    await writeFile(join(specs, 'notes.txt'), 'not a spec');
+    const { code } = await cli('generate', '-i', specs, '-o', join(dir, 'rules'));
+    expect(code).toBe(0);
+    expect((await readdir(join(dir, 'rules'), { recursive: true })).sort()).toEqual([
+      'team-a',
+      'team-a/one.yml',
+      'two.yaml',
+    ]);
+  });
+
+  it('leaves out recordings or alerts and adds extra labels', async () => {
+    const only = async (...flags: string[]) =>
+      recordsOf((await cli('generate', fixture('sloth.yaml'), ...flags)).stdout);
+    expect(await only('--disable-alerts')).not.toContain('MyServiceHighErrorRate');
+    expect(await only('--disable-recordings')).toEqual(Array(4).fill('MyServiceHighErrorRate'));
+    const { stdout } = await cli(
+      'generate',
+      fixture('sloth.yaml'),
+      '-l',
+      'env=prod',
+      '--extra-labels=region=eu',
+    );
+    const rules = (parse(stdout) as RuleFile).groups.flatMap((g) => g.rules);
+    for (const rule of rules) expect(rule.labels).toMatchObject({ env: 'prod', region: 'eu' });
+  });
+
+  it('refuses bad option values with a usage error', async () => {
+    const usage = async (...args: string[]) => {
+      const { code, stderr } = await cli('generate', fixture('sloth.yaml'), ...args);
+      return [code, stderr.split('\n')[0]];
+    };
+    expect(await usage('--output', 'json')).toEqual([
+      2,
+      'steadfast-slo: generate: --output must be rules or prometheus-operator; got json',
+    ]);
+    expect(await usage('-l', 'env')).toEqual([
+      2,
+      'steadfast-slo: generate: --extra-labels must be name=value; got env',
+    ]);
+    expect((await cli('generate', fixture('sloth.yaml'), '-l', 'sloth_id=x')).stderr).toBe(
+      'steadfast-slo: --extra-labels.sloth_id: labels starting with sloth_ are reserved\n',
+    );
+    expect((await cli('generate', fixture('sloth.yaml'), '-w', fixture('missing.yaml'))).stderr).toMatch(
+      /cannot read .*missing\.yaml: no such file/,
+    );
+    const windows = fixture('alert-windows-7d.yaml');
+    expect((await cli('generate', fixture('sloth.yaml'), '-w', windows, '-w', windows)).stderr).toMatch(
+      /alert-windows-7d\.yaml: spec\.sloPeriod: a second set of alert windows for 7d/,
+    );
+  });
+});
+
+describe('steadfast-slo validate', () => {
+  it('accepts good specs', async () => {
+    expect(await cli('validate', fixture('sloth.yaml'), fixture('conformance'))).toEqual({
+      code: 0,
+      stdout: '16 SLOs in 6 files: no problems\n',
+      stderr: '',
+    });
+  });
+
+  it('prints one line per problem, naming file, SLO and field, and exits 1', async () => {
+    const bad = join(dir, 'bad.yaml');
+    const slo = (name: string, sli: object) => ({ name, objective: 99.9, sli, alerting: { name: 'A' } });
+    await writeFile(
+      bad,
+      `version: prometheus/v1
+service: svc
+slos: ${JSON.stringify([
+        slo('ok', { events: { error_query: 'sum(e[{{.window}}])', total_query: 'sum(t[{{.window}}])' } }),
+        slo('job', {
+          events: { error_query: 'sum(e{job="{{.job}}"}[{{.window}}])', total_query: 'sum(t[{{.window}}])' },
+        }),
+        slo('broken', { raw: { error_ratio_query: 'sum(e[{{.window}}]' } }),
+      ])}
+---
+apiVersion: openslo/v1
+kind: SLO
+metadata: { name: monthly }
+spec:
+  service: svc
+  indicator: { spec: { thresholdMetric: { metricSource: { type: Datadog, spec: { query: "avg:x" } } } } }
+  timeWindow: [{ duration: 1M, isRolling: false }]
+  objectives: [{ target: 0.9, op: lt, value: 1 }]
+`,
+    );
+    const { code, stdout, stderr } = await cli('validate', bad, '--period', '7d');
+    expect([code, stdout]).toEqual([1, '']);
+    expect(stderr.trimEnd().split('\n')).toEqual([
+      `${bad} (document 1): slo job: slos[1].sli.events.error_query: uses {{.job}}; the only template variable is {{.window}}`,
+      `${bad} (document 1): slo broken: slos[2].sli.raw.error_ratio_query: is not valid PromQL: unexpected end of query at character 10 (with 5m for {{.window}})`,
+      `${bad} (document 2): slo monthly: spec.timeWindow[0].calendar.startTime: is required for a calendar window (isRolling: false)`,
+    ]);
   });
 });
