@@ -24,6 +24,24 @@ const matchers = (...parts: string[]): string => {
   return joined === '' ? '' : `{${joined}}`;
 };
 
+/** Errors are 5xx and 429 responses, as in Sloth's availability plugins. */
+const availability =
+  (counter: string): SliPlugin['queries'] =>
+  ({ filter }) => ({
+    errorQuery: `sum(rate(${counter}${matchers(prefix(filter), 'code=~"(5..|429)"')}[{{.window}}]))`,
+    totalQuery: `sum(rate(${counter}${matchers(prefix(filter))}[{{.window}}]))`,
+  });
+
+/** Errors are the requests above the `bucket` bound of a histogram, as in Sloth's latency plugins. */
+const latency =
+  (histogram: string, scopeOf: (options: Options) => string): SliPlugin['queries'] =>
+  (options) => {
+    const scope = scopeOf(options);
+    const total = `sum(rate(${histogram}_count${matchers(scope)}[{{.window}}]))`;
+    const fast = `sum(rate(${histogram}_bucket${matchers(scope, `le="${options.bucket}"`)}[{{.window}}]))`;
+    return { errorQuery: `${total} - ${fast}`, totalQuery: total };
+  };
+
 /**
  * Sloth's common SLI plugins (github.com/slok/sloth-common-sli-plugins) that measure availability and
  * latency, as events SLIs: the same error and total series the plugin divides, kept apart so the period
@@ -32,38 +50,22 @@ const matchers = (...parts: string[]): string => {
 const PLUGINS: Record<string, SliPlugin> = {
   'sloth-common/kubernetes/apiserver/availability': {
     options: { filter: false },
-    queries: ({ filter }) => ({
-      errorQuery: `sum(rate(apiserver_request_total${matchers(prefix(filter), 'code=~"(5..|429)"')}[{{.window}}]))`,
-      totalQuery: `sum(rate(apiserver_request_total${matchers(prefix(filter))}[{{.window}}]))`,
-    }),
+    queries: availability('apiserver_request_total'),
   },
   'sloth-common/kubernetes/apiserver/latency': {
     options: { filter: false, bucket: true },
-    queries: ({ filter, bucket }) => {
-      const total = `sum(rate(apiserver_request_duration_seconds_count${matchers(prefix(filter), 'verb!="WATCH"')}[{{.window}}]))`;
-      return {
-        errorQuery: `${total} - sum(rate(apiserver_request_duration_seconds_bucket${matchers(prefix(filter), `le="${bucket}",verb!="WATCH"`)}[{{.window}}]))`,
-        totalQuery: total,
-      };
-    },
+    queries: latency('apiserver_request_duration_seconds', ({ filter }) => `${prefix(filter)}verb!="WATCH",`),
   },
   'sloth-common/slok-go-http-metrics/availability': {
     options: { filter: true },
-    queries: ({ filter }) => ({
-      errorQuery: `sum(rate(http_request_duration_seconds_count${matchers(prefix(filter), 'code=~"(5..|429)"')}[{{.window}}]))`,
-      totalQuery: `sum(rate(http_request_duration_seconds_count${matchers(prefix(filter))}[{{.window}}]))`,
-    }),
+    queries: availability('http_request_duration_seconds_count'),
   },
   'sloth-common/slok-go-http-metrics/latency': {
     options: { filter: true, bucket: true, exclude_errors: false },
-    queries: ({ filter, bucket, exclude_errors }) => {
-      const scope = prefix(filter) + (exclude_errors === 'true' ? 'code!~"5..",' : '');
-      const total = `sum(rate(http_request_duration_seconds_count${matchers(scope)}[{{.window}}]))`;
-      return {
-        errorQuery: `${total} - sum(rate(http_request_duration_seconds_bucket${matchers(scope, `le="${bucket}"`)}[{{.window}}]))`,
-        totalQuery: total,
-      };
-    },
+    queries: latency(
+      'http_request_duration_seconds',
+      ({ filter, exclude_errors }) => prefix(filter) + (exclude_errors === 'true' ? 'code!~"5..",' : ''),
+    ),
   },
 };
 

@@ -252,8 +252,7 @@ const CRD_KEYS: Record<string, string> = {
 };
 const SNAKE_KEYS = Object.fromEntries(Object.entries(CRD_KEYS).map(([snake, camel]) => [camel, snake]));
 
-const crdNames: Names = (field) =>
-  `spec.${field.replace(/[a-z_]+/g, (part) => CRD_KEYS[part] ?? part)}`.replace(/\.$/, '');
+const crdNames: Names = (field) => `spec.${field.replace(/[a-z_]+/g, (part) => CRD_KEYS[part] ?? part)}`;
 
 /** Keys under these are the user's own (label names, plugin options), never renamed. */
 const USER_MAPS = new Set(['labels', 'annotations', 'options']);

@@ -6,21 +6,11 @@ import { SloSpecError } from '../src/errors.js';
 import { generateRules, type RecordingRule } from '../src/rules.js';
 import type { SloDefinition } from '../src/slo-definition.js';
 import { parseSpecs } from '../src/specs.js';
+import { openSlo, sloth } from './spec-documents.js';
 
 const EVENTS = {
   error_query: 'sum(rate(errors_total[{{.window}}]))',
   total_query: 'sum(rate(requests_total[{{.window}}]))',
-};
-const sloth = (change: (spec: Record<string, any>) => void = () => {}): string => {
-  const spec: Record<string, any> = {
-    version: 'prometheus/v1',
-    service: 'svc',
-    slos: [
-      { name: 'availability', objective: 99.9, sli: { events: { ...EVENTS } }, alerting: { name: 'A' } },
-    ],
-  };
-  change(spec);
-  return stringify(spec);
 };
 const crd = (change: (spec: Record<string, any>) => void = () => {}): string => {
   const doc: Record<string, any> = {
@@ -47,28 +37,6 @@ const crd = (change: (spec: Record<string, any>) => void = () => {}): string => 
   return stringify(doc);
 };
 const metric = (query: string, type = 'Prometheus') => ({ metricSource: { type, spec: { query } } });
-const openSlo = (change: (doc: Record<string, any>) => void = () => {}): string => {
-  const doc: Record<string, any> = {
-    apiVersion: 'openslo/v1',
-    kind: 'SLO',
-    metadata: { name: 'availability' },
-    spec: {
-      service: 'svc',
-      indicator: {
-        spec: {
-          ratioMetric: {
-            bad: metric('sum(rate(errors_total[{{.window}}]))'),
-            total: metric('sum(rate(requests_total[{{.window}}]))'),
-          },
-        },
-      },
-      timeWindow: [{ duration: '30d', isRolling: true }],
-      objectives: [{ target: 0.999 }],
-    },
-  };
-  change(doc);
-  return stringify(doc);
-};
 const queries = (slo: SloDefinition | undefined) => slo!.sli as { errorQuery: string; totalQuery: string };
 const ratioQuery = (slo: SloDefinition | undefined) =>
   (slo!.sli as { errorRatioQuery: string }).errorRatioQuery;
@@ -102,6 +70,17 @@ describe('Sloth prometheus/v1, as Sloth accepts it', () => {
     );
   });
 
+  it('averages the 5m record over the period when an events query holds a subquery', () => {
+    // A 30-day subquery evaluated at every rule evaluation is what made such SLIs ~10x heavier than Sloth's.
+    const slos = parseSpecs(
+      sloth((s) => (s.slos[0].sli.events.error_query = 'sum(max_over_time(errors[{{.window}}:1m]))')),
+    );
+    const period = recordsOf(slos).find((r) => r.record === 'slo:sli_error:ratio_rate30d')!;
+    expect(period.expr).toMatch(/^avg_over_time\(slo:sli_error:ratio_rate5m\{.*\}\[30d\]\)\n$/);
+    const plain = recordsOf(parseSpecs(sloth())).find((r) => r.record === 'slo:sli_error:ratio_rate30d')!;
+    expect(plain.expr).toContain('sum(rate(errors_total[30d]))');
+  });
+
   it('turns the common availability and latency SLI plugins into error and total queries', () => {
     const plugin = (id: string, options: object) =>
       parseSpecs(sloth((s) => (s.slos[0].sli = { plugin: { id, options } })))[0];
@@ -126,7 +105,7 @@ describe('Sloth prometheus/v1, as Sloth accepts it', () => {
     );
     expect(
       queries(plugin('sloth-common/kubernetes/apiserver/latency', { bucket: '1' })).errorQuery,
-    ).toContain('apiserver_request_duration_seconds_bucket{le="1",verb!="WATCH"}');
+    ).toContain('apiserver_request_duration_seconds_bucket{verb!="WATCH",le="1"}');
     expect(
       queries(plugin('sloth-common/slok-go-http-metrics/availability', { filter: 'service="a"' })).errorQuery,
     ).toBe('sum(rate(http_request_duration_seconds_count{service="a",code=~"(5..|429)"}[{{.window}}]))');

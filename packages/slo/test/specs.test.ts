@@ -4,50 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { SloSpecError } from '../src/errors.js';
 import { parseSpecs } from '../src/specs.js';
+import { openSlo, sloth } from './spec-documents.js';
 
 const fixture = (name: string): string =>
   readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
-
-const slothSlo = () => ({
-  name: 'availability',
-  objective: 99.9,
-  sli: {
-    events: {
-      error_query: 'sum(rate(errors_total[{{.window}}]))',
-      total_query: 'sum(rate(requests_total[{{ .window }}]))',
-    },
-  },
-  alerting: { name: 'HighErrorRate' },
-});
-const sloth = (change: (spec: Record<string, any>) => void = () => {}): string => {
-  const spec: Record<string, any> = { version: 'prometheus/v1', service: 'svc', slos: [slothSlo()] };
-  change(spec);
-  return stringify(spec);
-};
-
-const openSlo = (change: (doc: Record<string, any>) => void = () => {}): string => {
-  const doc: Record<string, any> = {
-    apiVersion: 'openslo/v1',
-    kind: 'SLO',
-    metadata: { name: 'availability' },
-    spec: {
-      service: 'svc',
-      indicator: {
-        spec: {
-          ratioMetric: {
-            bad: { metricSource: { spec: { query: 'sum(rate(errors_total[{{.window}}]))' } } },
-            total: { metricSource: { spec: { query: 'sum(rate(requests_total[{{.window}}]))' } } },
-          },
-        },
-      },
-      timeWindow: [{ duration: '30d', isRolling: true }],
-      budgetingMethod: 'Occurrences',
-      objectives: [{ target: 0.999 }],
-    },
-  };
-  change(doc);
-  return stringify(doc);
-};
 
 describe('Sloth prometheus/v1 specs', () => {
   it('become SLO definitions', () => {
