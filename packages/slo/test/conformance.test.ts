@@ -1,5 +1,5 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +11,7 @@ import type { RuleFile } from '../src/rules.js';
 // Our own fixtures, one per spec shape Sloth and OpenSLO users write, run through the CLI and promtool.
 const FIXTURES = fileURLToPath(new URL('./fixtures/conformance/', import.meta.url));
 const WINDOWS = fileURLToPath(new URL('./fixtures/alert-windows-7d.yaml', import.meta.url));
+const PROMTOOL_TESTS = fileURLToPath(new URL('./fixtures/promtool/', import.meta.url));
 const TOOL_TIMEOUT_MS = 60_000;
 
 function has(tool: string): boolean {
@@ -122,4 +123,26 @@ describe('conformance: every spec shape', () => {
     expect(text).toContain('> (13.44 * 0.001)');
     expect((await run('check', 'rules', file)).status).toBe(0);
   });
+
+  it.skipIf(!promtool)(
+    'records the error ratios of threshold and time-slice SLIs that promtool expects',
+    async () => {
+      const dir = join(out, 'promtool');
+      await mkdir(dir);
+      const { code } = await cli(
+        'generate',
+        join(PROMTOOL_TESTS, 'ratio-slis.yaml'),
+        '-o',
+        join(dir, 'ratio-slis.rules.yml'),
+      );
+      expect(code).toBe(0);
+      await writeFile(
+        join(dir, 'ratio-slis.test.yml'),
+        await readFile(join(PROMTOOL_TESTS, 'ratio-slis.test.yml')),
+      );
+      const { status, output } = await run('test', 'rules', join(dir, 'ratio-slis.test.yml'));
+      expect(output).toContain('SUCCESS');
+      expect(status).toBe(0);
+    },
+  );
 });
