@@ -392,7 +392,7 @@ function policyWindows(
   ctx: Context,
 ): { windows: AlertWindow<string>[]; labels: Record<AlertSeverity, Record<string, string>> } {
   const conditions = policy.conditions.map((c, i) => {
-    if (!('conditionRef' in c)) return { spec: c.spec, at: `${field}.conditions[${i}]` };
+    if (!('conditionRef' in c)) return { spec: c.spec, at: `${field}.conditions[${i}].spec` };
     const spec = ctx.refs.AlertCondition.get(c.conditionRef);
     if (spec === undefined) {
       throw new SloSpecError(
@@ -401,7 +401,7 @@ function policyWindows(
         ctx.source,
       );
     }
-    return { spec, at: `AlertCondition ${c.conditionRef}` };
+    return { spec, at: `AlertCondition ${c.conditionRef}: spec` };
   });
   const labels: Record<AlertSeverity, Record<string, string>> = { page: {}, ticket: {} };
   const bySeverity: Record<AlertSeverity, { threshold: number; long: number; at: string }[]> = {
@@ -532,9 +532,11 @@ function sloDefinitions(slo: OpenSloSlo, ctx: Context, format: SloDefinition['sp
     );
   }
   let policyName: string | undefined;
+  let policyField = 'spec.alertPolicies[0].spec';
   let policySpec: Static<typeof AlertPolicySpec> | undefined;
   if (policy !== undefined) {
     policyName = 'alertPolicyRef' in policy ? policy.alertPolicyRef : policy.metadata.name;
+    if ('alertPolicyRef' in policy) policyField = `AlertPolicy ${policyName}: spec`;
     policySpec = 'alertPolicyRef' in policy ? ctx.refs.AlertPolicy.get(policy.alertPolicyRef) : policy.spec;
     if (policySpec === undefined) {
       throw new SloSpecError(
@@ -559,9 +561,7 @@ function sloDefinitions(slo: OpenSloSlo, ctx: Context, format: SloDefinition['sp
       throw new SloSpecError('spec.indicator', 'is required (or indicatorRef, or one per objective)', source);
     const name = spec.objectives.length === 1 ? metadata.name : `${metadata.name}-${i}`;
     const policyAlerts =
-      policySpec === undefined
-        ? undefined
-        : policyWindows(policySpec, 'spec.alertPolicies[0]', periodDays, ctx);
+      policySpec === undefined ? undefined : policyWindows(policySpec, policyField, periodDays, ctx);
     return {
       id: `${spec.service}-${name}`,
       service: spec.service,

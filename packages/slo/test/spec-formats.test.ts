@@ -368,6 +368,39 @@ describe('OpenSLO', () => {
     );
   });
 
+  it.each([
+    [
+      'neither ratio nor threshold',
+      (d: any) => (d.spec.indicator.spec = {}),
+      /spec\.indicator\.spec: needs exactly one of ratioMetric and thresholdMetric/,
+    ],
+    [
+      'raw without rawType',
+      (d: any) => (d.spec.indicator.spec.ratioMetric = { raw: metric('x[{{.window}}]') }),
+      /ratioMetric\.rawType: is required with raw/,
+    ],
+    [
+      'no total',
+      (d: any) => delete d.spec.indicator.spec.ratioMetric.total,
+      /ratioMetric\.total: is required \(or raw with rawType\)/,
+    ],
+    [
+      'a threshold query with {{.window}}',
+      (d: any) => {
+        d.spec.indicator.spec = { thresholdMetric: metric('max(rate(x[{{.window}}]))') };
+        d.spec.objectives = [{ op: 'lt', value: 1, target: 0.9 }];
+      },
+      /thresholdMetric\.metricSource\.spec\.query: is a value, sampled each minute/,
+    ],
+    [
+      'an unknown budgeting method',
+      (d: any) => (d.spec.budgetingMethod = 'Sometimes'),
+      /spec\.budgetingMethod: Expected union value/,
+    ],
+  ])('refuses %s, naming the field', (_what, change, message) => {
+    expect(() => parseSpecs(openSlo(change))).toThrow(message);
+  });
+
   it('reads rawType ratios', () => {
     const raw = (rawType: string) =>
       parseSpecs(
@@ -429,8 +462,26 @@ describe('OpenSLO', () => {
     expect(() => parseSpecs(slo)).toThrow(
       /spec\.alertPolicies\[0\]\.alertPolicyRef: no AlertPolicy named "burn"/,
     );
+    const withPolicy = (change: (p: any) => void, policies = [{ alertPolicyRef: 'burn' }]) => {
+      const changed = structuredClone(policy);
+      change(changed);
+      const text = openSlo((d) => (d.spec.alertPolicies = policies));
+      return () => parseSpecs(`${text}---\n${stringify(changed)}---\n${stringify(condition)}`);
+    };
+    expect(withPolicy(() => {}, [{ alertPolicyRef: 'burn' }, { alertPolicyRef: 'burn' }])).toThrow(
+      /spec\.alertPolicies\[1\]: one alert policy per SLO is supported/,
+    );
+    expect(withPolicy((p) => (p.spec.conditions[2].spec.severity = 'page'))).toThrow(
+      /AlertPolicy burn: spec\.conditions\[2\]\.spec: is a third page condition; at most two per severity/,
+    );
+    expect(withPolicy((p) => (p.spec.conditions[1].spec.condition.lookbackWindow = '5m'))).toThrow(
+      /AlertPolicy burn: spec\.conditions\[1\]\.spec\.condition\.lookbackWindow: must be a duration from 12m up to the period.*got "5m"/,
+    );
+    expect(withPolicy((p) => (p.spec.conditions[1].spec.condition.op = 'lt'))).toThrow(
+      /^spec \(document 2\): spec\.conditions\[1\]/,
+    );
     expect(() => parseSpecs(`${slo}---\n${stringify(policy)}`)).toThrow(
-      /spec\.alertPolicies\[0\]\.conditions\[0\]\.conditionRef: no AlertCondition named "fast"/,
+      /AlertPolicy burn: spec\.conditions\[0\]\.conditionRef: no AlertCondition named "fast"/,
     );
   });
 
