@@ -38,7 +38,7 @@ const TIERS: Record<'quick' | 'slow', 'fast' | 'slow'> = { quick: 'fast', slow: 
 
 /** Reads AlertWindows documents; a file may hold several, one per period. */
 export function parseAlertWindows(text: string, source: string): PeriodAlertWindows[] {
-  return parseAllDocuments(text as string).flatMap((doc, i, all) => {
+  return parseAllDocuments(text).flatMap((doc, i, all) => {
     const where = all.length > 1 ? `${source} (document ${i + 1})` : source;
     const [error] = doc.errors;
     if (error !== undefined) throw new SloSpecError('(yaml)', error.message.split('\n')[0] ?? '', where);

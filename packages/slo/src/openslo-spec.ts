@@ -4,13 +4,7 @@ import { decimal, formatDecimal, subtract } from './decimal.js';
 import { formatDuration, MINUTES_PER_DAY, parseDays, parseDuration } from './duration.js';
 import { isSloSpecError, SloSpecError } from './errors.js';
 import { assertObjective, objectiveFromPercent } from './objective.js';
-import {
-  eventsErrorRatio,
-  hasWindowPlaceholder,
-  renderQuery,
-  type SliQueries,
-  type SloDefinition,
-} from './slo-definition.js';
+import { eventsErrorRatio, renderQuery, type SliQueries, type SloDefinition } from './slo-definition.js';
 import { checkDistinct, checkLabels, checkPattern, checkQuery, validate } from './spec-validation.js';
 
 export const OPENSLO_API_VERSION = 'openslo/v1';
@@ -63,7 +57,9 @@ const InlineSli = Type.Object({ metadata: Type.Optional(MetadataSchema), spec: S
 
 const ObjectiveSchema = Type.Object({
   displayName: Type.Optional(Type.String()),
-  op: Type.Optional(Type.Union(['lt', 'lte', 'gt', 'gte'].map((op) => Type.Literal(op)))),
+  op: Type.Optional(
+    Type.Union([Type.Literal('lt'), Type.Literal('lte'), Type.Literal('gt'), Type.Literal('gte')]),
+  ),
   value: Type.Optional(Type.Number()),
   target: Type.Optional(Type.Number()),
   targetPercent: Type.Optional(Type.Number()),
@@ -144,6 +140,7 @@ export const OpenSloSloSchema = kindOf(
   }),
 );
 export type OpenSloSlo = Static<typeof OpenSloSloSchema>;
+type BudgetingMethod = NonNullable<OpenSloSlo['spec']['budgetingMethod']>;
 
 export interface OpenSloDocument {
   document: unknown;
@@ -203,92 +200,79 @@ function queryOf(metric: Metric, field: string, { refs, source }: Context): stri
 
 const NEGATED_OP = { lt: '>=', lte: '>', gt: '<=', gte: '<' } as const;
 
-/** An SLI and how its budget is counted, as window templates. */
-function sliQueries(
-  sli: SliSpec,
+/** The slice of a time-slice budget; undefined for Occurrences. */
+function sliceOf(objective: Objective, method: BudgetingMethod, at: string, source: string | undefined) {
+  if (method === 'Occurrences') return undefined;
+  const window = objective.timeSliceWindow;
+  const minutes = window === undefined ? undefined : parseDuration(window);
+  if (minutes === undefined || minutes > 5) {
+    // A slice must fit the shortest burn-rate window, or that window would hold no whole slice.
+    throw new SloSpecError(
+      `${at}.timeSliceWindow`,
+      `is required for ${method}, a duration of at most 5m such as 1m; got ${JSON.stringify(window) ?? 'nothing'}`,
+      source,
+    );
+  }
+  return formatDuration(minutes);
+}
+
+/** The share of samples (one a minute) or slices whose value misses the objective's threshold. */
+function thresholdQueries(
+  metric: Metric,
   objective: Objective,
-  method: string,
-  field: string,
-  at: string,
+  method: BudgetingMethod,
+  slice: string | undefined,
+  { field, at }: { field: string; at: string },
   ctx: Context,
 ): SliQueries {
   const { source } = ctx;
-  const { ratioMetric, thresholdMetric } = sli;
-  if ((ratioMetric === undefined) === (thresholdMetric === undefined)) {
-    throw new SloSpecError(field, 'needs exactly one of ratioMetric and thresholdMetric', ctx.source);
-  }
-  let slice: string | undefined;
-  if (method !== 'Occurrences') {
-    const window = objective.timeSliceWindow;
-    const minutes = window === undefined ? undefined : parseDuration(window);
-    if (minutes === undefined || minutes > 5) {
-      // A slice must fit the shortest burn-rate window, or that window would hold no whole slice.
-      throw new SloSpecError(
-        `${at}.timeSliceWindow`,
-        `is required for ${method}, a duration of at most 5m such as 1m; got ${JSON.stringify(window) ?? 'nothing'}`,
-        source,
-      );
-    }
-    slice = formatDuration(minutes);
-  }
-  if (thresholdMetric !== undefined) {
-    const metricField = `${field}.thresholdMetric`;
-    const query = checkQuery(
-      queryOf(thresholdMetric, metricField, ctx),
-      `${metricField}.metricSource.spec.query`,
+  const query = checkQuery(queryOf(metric, field, ctx), `${field}.metricSource.spec.query`, source, {
+    window: 'forbidden',
+  });
+  if (method === 'RatioTimeslices') {
+    throw new SloSpecError(
+      'spec.budgetingMethod',
+      'RatioTimeslices needs a ratioMetric; a thresholdMetric has no ratio',
       source,
-      {
-        windowed: false,
-      },
     );
-    if (hasWindowPlaceholder(query)) {
-      throw new SloSpecError(
-        `${metricField}.metricSource.spec.query`,
-        'is a value, sampled each minute: write its range, e.g. [5m], not {{.window}}',
-        source,
-      );
-    }
-    if (method === 'RatioTimeslices') {
-      throw new SloSpecError(
-        'spec.budgetingMethod',
-        'RatioTimeslices needs a ratioMetric; a thresholdMetric has no ratio',
-        source,
-      );
-    }
-    if (objective.op === undefined || objective.value === undefined) {
-      throw new SloSpecError(
-        `${at}.${objective.op === undefined ? 'op' : 'value'}`,
-        'is required with a thresholdMetric',
-        source,
-      );
-    }
-    // 1 for each sample (Occurrences: one a minute) or slice that misses the threshold, 0 for the others.
-    const bad = `(${renderQuery(query, '5m')}) ${NEGATED_OP[objective.op as keyof typeof NEGATED_OP]} bool ${objective.value}`;
-    return { errorRatioQuery: `avg_over_time((${bad})[{{.window}}:${slice ?? '1m'}])` };
   }
-  const ratio = ratioMetric!;
-  const ratioField = `${field}.ratioMetric`;
+  if (objective.op === undefined || objective.value === undefined) {
+    const missing = objective.op === undefined ? 'op' : 'value';
+    throw new SloSpecError(`${at}.${missing}`, 'is required with a thresholdMetric', source);
+  }
+  const bad = `(${renderQuery(query, '5m')}) ${NEGATED_OP[objective.op]} bool ${objective.value}`;
+  return { errorRatioQuery: `avg_over_time((${bad})[{{.window}}:${slice ?? '1m'}])` };
+}
+
+/** A ratio SLI: events or a raw ratio, per window, or per slice for the time-slice methods. */
+function ratioQueries(
+  ratio: NonNullable<SliSpec['ratioMetric']>,
+  objective: Objective,
+  method: BudgetingMethod,
+  slice: string | undefined,
+  { field, at }: { field: string; at: string },
+  ctx: Context,
+): SliQueries {
+  const { source } = ctx;
   let errorRatio: (window: string) => string;
-  let eventQueries: { errorQuery: string; totalQuery: string } | undefined;
   if (ratio.raw !== undefined) {
-    if (ratio.rawType === undefined)
-      throw new SloSpecError(`${ratioField}.rawType`, 'is required with raw: success or failure', source);
-    const raw = checkQuery(
-      queryOf(ratio.raw, `${ratioField}.raw`, ctx),
-      `${ratioField}.raw.metricSource.spec.query`,
-      source,
-    );
+    if (ratio.rawType === undefined) {
+      throw new SloSpecError(`${field}.rawType`, 'is required with raw: success or failure', source);
+    }
+    const rawField = `${field}.raw`;
+    const raw = checkQuery(queryOf(ratio.raw, rawField, ctx), `${rawField}.metricSource.spec.query`, source);
     const failure = ratio.rawType === 'failure' ? raw : `1 - (${raw})`;
-    if (method === 'Occurrences') return { errorRatioQuery: failure };
+    if (slice === undefined) return { errorRatioQuery: failure };
     errorRatio = (window) => renderQuery(failure, window);
   } else {
-    eventQueries = eventsQueries(ratio, ratioField, ctx);
-    const { errorQuery, totalQuery } = eventQueries;
-    if (method === 'Occurrences') return eventQueries;
+    const events = eventsQueries(ratio, field, ctx);
+    if (slice === undefined) return events;
     errorRatio = (window) =>
-      eventsErrorRatio(renderQuery(errorQuery, window), renderQuery(totalQuery, window)).trim();
+      eventsErrorRatio(renderQuery(events.errorQuery, window), renderQuery(events.totalQuery, window))
+        .trim()
+        .replace(/\s*\n\s*/g, ' ');
   }
-  const sliceRatio = errorRatio(slice!).replace(/\s*\n\s*/g, ' ');
+  const sliceRatio = errorRatio(slice);
   if (method === 'RatioTimeslices') {
     // The average of the slices' error ratios.
     return { errorRatioQuery: `avg_over_time((${sliceRatio})[{{.window}}:${slice}])` };
@@ -304,6 +288,32 @@ function sliQueries(
   // A slice is bad when its error ratio is over 1 − timeSliceTarget; the SLI is the share of bad slices.
   const allowed = formatDecimal(subtract(decimal(1), decimal(target)));
   return { errorRatioQuery: `avg_over_time(((${sliceRatio}) > bool ${allowed})[{{.window}}:${slice}])` };
+}
+
+/** An SLI and how its budget is counted, as window templates. */
+function sliQueries(
+  sli: SliSpec,
+  objective: Objective,
+  method: BudgetingMethod,
+  field: string,
+  at: string,
+  ctx: Context,
+): SliQueries {
+  const { ratioMetric, thresholdMetric } = sli;
+  if ((ratioMetric === undefined) === (thresholdMetric === undefined)) {
+    throw new SloSpecError(field, 'needs exactly one of ratioMetric and thresholdMetric', ctx.source);
+  }
+  const slice = sliceOf(objective, method, at, ctx.source);
+  return thresholdMetric !== undefined
+    ? thresholdQueries(
+        thresholdMetric,
+        objective,
+        method,
+        slice,
+        { field: `${field}.thresholdMetric`, at },
+        ctx,
+      )
+    : ratioQueries(ratioMetric!, objective, method, slice, { field: `${field}.ratioMetric`, at }, ctx);
 }
 
 function eventsQueries(

@@ -84,23 +84,30 @@ export function checkLabels(
 }
 
 /**
- * A query template as Sloth reads it: `{{.window}}` where the range goes (unless the window is already in
- * the query, as in a threshold metric), no other template action, and PromQL once the window is filled in.
+ * A query template as Sloth reads it: `{{.window}}` where the range goes (none in a threshold metric,
+ * which is a value sampled each minute), no other template action, and PromQL once the window is filled in.
  */
 export function checkQuery(
   query: string,
   field: string,
   source: string | undefined,
-  { windowed = true }: { windowed?: boolean } = {},
+  { window = 'required' }: { window?: 'required' | 'forbidden' } = {},
 ): string {
   const [unknown] = unknownTemplateActions(query);
   if (unknown !== undefined) {
     throw new SloSpecError(field, `uses ${unknown}; the only template variable is {{.window}}`, source);
   }
-  if (windowed && !hasWindowPlaceholder(query)) {
+  if (window === 'required' && !hasWindowPlaceholder(query)) {
     throw new SloSpecError(
       field,
       `must contain {{.window}} where the range goes, e.g. [{{.window}}]; got ${shown(query)}`,
+      source,
+    );
+  }
+  if (window === 'forbidden' && hasWindowPlaceholder(query)) {
+    throw new SloSpecError(
+      field,
+      'is a value, sampled each minute: write its own range, e.g. [5m], not {{.window}}',
       source,
     );
   }

@@ -390,7 +390,7 @@ describe('OpenSLO', () => {
         d.spec.indicator.spec = { thresholdMetric: metric('max(rate(x[{{.window}}]))') };
         d.spec.objectives = [{ op: 'lt', value: 1, target: 0.9 }];
       },
-      /thresholdMetric\.metricSource\.spec\.query: is a value, sampled each minute/,
+      /thresholdMetric\.metricSource\.spec\.query: is a value, sampled each minute: write its own range/,
     ],
     [
       'an unknown budgeting method',
