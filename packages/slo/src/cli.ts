@@ -152,15 +152,19 @@ async function inputsOf(parsed: Parsed): Promise<Inputs> {
   return { files: found.flatMap((f) => f.files), directory: found.some((f) => f.directory) };
 }
 
-/** A Kubernetes name for the rules of one file: the CRD's own, else the file's, made DNS-safe. */
-function objectOf(slos: readonly SloDefinition[], file: string): KubernetesObject {
-  const origin = slos.find((s) => s.origin !== undefined)?.origin;
-  if (origin !== undefined) return origin;
+/** The file's name made DNS-safe: the PrometheusRule of SLOs that come from no Kubernetes object. */
+function fileObject(file: string): KubernetesObject {
   const stem = basename(file, extname(file))
     .toLowerCase()
     .replace(/[^a-z0-9-]+/g, '-')
     .replace(/^-+|-+$/g, '');
   return { name: stem === '' ? 'slos' : stem };
+}
+
+interface PlacedSlo {
+  slo: SloDefinition;
+  /** The PrometheusRule it goes into: its CRD's, as Sloth does, else its file's. */
+  object: KubernetesObject;
 }
 
 async function generate(args: readonly string[], io: CliIo): Promise<number> {
@@ -178,14 +182,38 @@ async function generate(args: readonly string[], io: CliIo): Promise<number> {
     keepWindowLabel: values['keep-window-label'] === true,
   };
   const { files, directory } = await inputsOf(parsed);
-  const perFile = [];
+  const perFile: { file: SpecFile; placed: PlacedSlo[] }[] = [];
   for (const file of files) {
-    perFile.push({ file, slos: parseSpecs(await read(file.path), { periodDays, source: file.path }) });
+    const slos = parseSpecs(await read(file.path), { periodDays, source: file.path });
+    perFile.push({ file, placed: slos.map((slo) => ({ slo, object: slo.origin ?? fileObject(file.path) })) });
   }
   // Only base names go into headers, so the output does not depend on where it was run from.
-  const render = (slos: SloDefinition[], names: string[], object: KubernetesObject) => {
-    const rules = generateRules(slos, options);
-    return output === 'rules' ? renderRules(rules, names) : renderPrometheusRule(rules, object, names);
+  const render = (placed: PlacedSlo[], names: string[]): string => {
+    if (output === 'rules')
+      return renderRules(
+        generateRules(
+          placed.map((p) => p.slo),
+          options,
+        ),
+        names,
+      );
+    const objects = new Map<string, PlacedSlo[]>();
+    for (const p of placed) {
+      const key = `${p.object.namespace ?? ''}/${p.object.name}`;
+      objects.set(key, [...(objects.get(key) ?? []), p]);
+    }
+    return [...objects.values()]
+      .map((group) =>
+        renderPrometheusRule(
+          generateRules(
+            group.map((p) => p.slo),
+            options,
+          ),
+          group[0]!.object,
+          names,
+        ),
+      )
+      .join('---\n');
   };
   const out = values.out;
   const toDirectory =
@@ -197,18 +225,16 @@ async function generate(args: readonly string[], io: CliIo): Promise<number> {
         () => false,
       )));
   if (toDirectory) {
-    for (const { file, slos } of perFile) {
+    for (const { file, placed } of perFile) {
       const target = join(out, file.relativePath);
       await mkdir(dirname(target), { recursive: true });
-      await writeFile(target, render(slos, [basename(file.path)], objectOf(slos, file.path)));
+      await writeFile(target, render(placed, [basename(file.path)]));
     }
     return EXIT_OK;
   }
-  const all = perFile.flatMap((f) => f.slos);
   const text = render(
-    all,
+    perFile.flatMap((f) => f.placed),
     files.map((f) => basename(f.path)),
-    objectOf(all, files[0]!.path),
   );
   if (out === undefined) io.stdout(text);
   else await writeFile(out, text);

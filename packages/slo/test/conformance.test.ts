@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse, stringify } from 'yaml';
+import { parse, parseAllDocuments, stringify } from 'yaml';
 import { runCli } from '../src/cli.js';
 import type { RuleFile } from '../src/rules.js';
 
@@ -103,6 +103,24 @@ describe('conformance: every spec shape', () => {
     const file = join(out, 'operator.yml');
     await writeFile(file, stringify(object.spec));
     expect((await run('check', 'rules', file)).status).toBe(0);
+  });
+
+  it('writes one PrometheusRule per CRD and one per file of other specs, as Sloth does', async () => {
+    const { code, stdout } = await cli(
+      'generate',
+      join(FIXTURES, 'sloth-crd.yaml'),
+      join(FIXTURES, 'sloth-v1.yaml'),
+      '--output',
+      'prometheus-operator',
+    );
+    expect(code).toBe(0);
+    const objects = parseAllDocuments(stdout).map(
+      (d) => d.toJS() as { metadata: { name: string }; spec: RuleFile },
+    );
+    expect(objects.map((o) => [o.metadata.name, o.spec.groups.length])).toEqual([
+      ['apiserver-slos', 8],
+      ['sloth-v1', 9],
+    ]);
   });
 
   it.skipIf(!promtool)('passes promtool with an AlertWindows spec for 7 days', async () => {
