@@ -149,7 +149,9 @@ async function inputsOf(parsed: Parsed): Promise<Inputs> {
   const paths = [...(parsed.values.input ?? []), ...parsed.positionals];
   if (paths.length === 0) throw new UsageError('needs at least one spec file or directory');
   const found = await Promise.all(paths.map(specFiles));
-  return { files: found.flatMap((f) => f.files), directory: found.some((f) => f.directory) };
+  const files = found.flatMap((f) => f.files);
+  if (files.length === 0) throw new InputError(`no *.yaml or *.yml files in ${paths.join(', ')}`);
+  return { files, directory: found.some((f) => f.directory) };
 }
 
 /** The file's name made DNS-safe: the PrometheusRule of SLOs that come from no Kubernetes object. */

@@ -133,6 +133,16 @@ describe('steadfast-slo generate options', () => {
     ]);
   });
 
+  it('refuses a directory without specs', async () => {
+    const empty = join(dir, 'empty');
+    await mkdir(empty);
+    expect(await cli('validate', empty)).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `steadfast-slo: no *.yaml or *.yml files in ${empty}\n`,
+    });
+  });
+
   it('leaves out recordings or alerts and adds extra labels', async () => {
     const only = async (...flags: string[]) =>
       recordsOf((await cli('generate', fixture('sloth.yaml'), ...flags)).stdout);
