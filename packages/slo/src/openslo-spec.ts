@@ -200,6 +200,16 @@ function queryOf(metric: Metric, field: string, { refs, source }: Context): stri
 
 const NEGATED_OP = { lt: '>=', lte: '>', gt: '<=', gte: '<' } as const;
 
+/** What an SLI's queries depend on besides the SLI: the objective it serves and how its budget counts. */
+interface SliContext extends Context {
+  objective: Objective;
+  method: BudgetingMethod;
+  /** The objective's field, e.g. spec.objectives[0]. */
+  at: string;
+  /** The time slice, undefined for Occurrences. */
+  slice: string | undefined;
+}
+
 /** The slice of a time-slice budget; undefined for Occurrences. */
 function sliceOf(objective: Objective, method: BudgetingMethod, at: string, source: string | undefined) {
   if (method === 'Occurrences') return undefined;
@@ -217,15 +227,8 @@ function sliceOf(objective: Objective, method: BudgetingMethod, at: string, sour
 }
 
 /** The share of samples (one a minute) or slices whose value misses the objective's threshold. */
-function thresholdQueries(
-  metric: Metric,
-  objective: Objective,
-  method: BudgetingMethod,
-  slice: string | undefined,
-  { field, at }: { field: string; at: string },
-  ctx: Context,
-): SliQueries {
-  const { source } = ctx;
+function thresholdQueries(metric: Metric, field: string, ctx: SliContext): SliQueries {
+  const { source, objective, method, slice, at } = ctx;
   const query = checkQuery(queryOf(metric, field, ctx), `${field}.metricSource.spec.query`, source, {
     window: 'forbidden',
   });
@@ -247,13 +250,10 @@ function thresholdQueries(
 /** A ratio SLI: events or a raw ratio, per window, or per slice for the time-slice methods. */
 function ratioQueries(
   ratio: NonNullable<SliSpec['ratioMetric']>,
-  objective: Objective,
-  method: BudgetingMethod,
-  slice: string | undefined,
-  { field, at }: { field: string; at: string },
-  ctx: Context,
+  field: string,
+  ctx: SliContext,
 ): SliQueries {
-  const { source } = ctx;
+  const { source, objective, method, slice, at } = ctx;
   let errorRatio: (window: string) => string;
   if (ratio.raw !== undefined) {
     if (ratio.rawType === undefined) {
@@ -303,17 +303,10 @@ function sliQueries(
   if ((ratioMetric === undefined) === (thresholdMetric === undefined)) {
     throw new SloSpecError(field, 'needs exactly one of ratioMetric and thresholdMetric', ctx.source);
   }
-  const slice = sliceOf(objective, method, at, ctx.source);
+  const sliCtx = { ...ctx, objective, method, at, slice: sliceOf(objective, method, at, ctx.source) };
   return thresholdMetric !== undefined
-    ? thresholdQueries(
-        thresholdMetric,
-        objective,
-        method,
-        slice,
-        { field: `${field}.thresholdMetric`, at },
-        ctx,
-      )
-    : ratioQueries(ratioMetric!, objective, method, slice, { field: `${field}.ratioMetric`, at }, ctx);
+    ? thresholdQueries(thresholdMetric, `${field}.thresholdMetric`, sliCtx)
+    : ratioQueries(ratioMetric!, `${field}.ratioMetric`, sliCtx);
 }
 
 function eventsQueries(
