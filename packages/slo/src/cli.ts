@@ -106,6 +106,16 @@ async function read(path: string): Promise<string> {
   }
 }
 
+/** Writes a rule file, making its directory; a failure is the user's path, not a crash. */
+async function write(path: string, text: string): Promise<void> {
+  try {
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, text);
+  } catch (error) {
+    throw new InputError(`cannot write ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+}
+
 function periodOf(values: Parsed['values']): number {
   if (values.period === undefined) return DEFAULT_PERIOD_DAYS;
   const days = parseDays(values.period);
@@ -228,9 +238,7 @@ async function generate(args: readonly string[], io: CliIo): Promise<number> {
       )));
   if (toDirectory) {
     for (const { file, placed } of perFile) {
-      const target = join(out, file.relativePath);
-      await mkdir(dirname(target), { recursive: true });
-      await writeFile(target, render(placed, [basename(file.path)]));
+      await write(join(out, file.relativePath), render(placed, [basename(file.path)]));
     }
     return EXIT_OK;
   }
@@ -239,7 +247,7 @@ async function generate(args: readonly string[], io: CliIo): Promise<number> {
     files.map((f) => basename(f.path)),
   );
   if (out === undefined) io.stdout(text);
-  else await writeFile(out, text);
+  else await write(out, text);
   return EXIT_OK;
 }
 
