@@ -6,13 +6,13 @@ import { configFragment, configSchema } from '@steadfast/http';
 import { sloConfig } from '@steadfast/slo';
 import { chaosStopConfig } from './chaos-stop.js';
 import { databaseConfig } from './db/database-config.js';
+import { metricsConfig } from './metrics.js';
+import { rateLimitConfig } from './rate-limit.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 export const DEFAULT_PORT = 3000;
 export const DEFAULT_SLOW_REQUEST_MS = 1000;
-export const DEFAULT_RATE_LIMIT_MAX = 300;
-export const DEFAULT_RATE_LIMIT_WINDOW_MS = 60_000;
 export const DEFAULT_BODY_LIMIT_BYTES = 1_048_576;
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
 const PRODUCTION_SHUTDOWN_DELAY_MS = 5000;
@@ -39,16 +39,6 @@ export const serverConfig = configFragment({
     description:
       'Behind a load balancer: take the client address from X-Forwarded-For (rate limits are per client)',
   }),
-  RATE_LIMIT_MAX: Type.Integer({
-    minimum: 1,
-    default: DEFAULT_RATE_LIMIT_MAX,
-    description: 'Requests per client per window',
-  }),
-  RATE_LIMIT_WINDOW_MS: Type.Integer({
-    minimum: 1,
-    default: DEFAULT_RATE_LIMIT_WINDOW_MS,
-    description: 'Rate-limit window',
-  }),
   BODY_LIMIT_BYTES: Type.Integer({
     minimum: 1,
     default: DEFAULT_BODY_LIMIT_BYTES,
@@ -70,6 +60,8 @@ export const serverConfig = configFragment({
 /** Every fragment a service registers, in one place: the kit merges, the packages own their variables. */
 const FRAGMENTS = [
   serverConfig,
+  rateLimitConfig,
+  metricsConfig,
   authConfig,
   databaseConfig,
   healthConfig,
@@ -80,6 +72,8 @@ const FRAGMENTS = [
 
 export const baseConfigProperties = {
   ...serverConfig.properties,
+  ...rateLimitConfig.properties,
+  ...metricsConfig.properties,
   ...authConfig.properties,
   ...databaseConfig.properties,
   ...healthConfig.properties,

@@ -25,11 +25,13 @@ import { sloBurnStopCondition } from './chaos-stop.js';
 import type { BaseConfig } from './config.js';
 import { databasePlugin } from './db/database.js';
 import { DATABASE_POLICY, databaseGuardPlugin, databasePolicy } from './db/database-guard.js';
+import { databaseMetrics } from './db/database-metrics.js';
 import type { Migrations } from './db/migrate.js';
 import { logDestination, loggerOptions } from './logger.js';
-import { metricsPlugin } from './metrics.js';
+import { metricsOptionsFrom, metricsPlugin } from './metrics.js';
 import { serviceMigrations } from './migrations.js';
 import { openApiPlugin } from './openapi.js';
+import { rateLimitOptionsFrom } from './rate-limit.js';
 import { securityPlugin } from './security.js';
 import { buildValidator } from './validation.js';
 
@@ -109,19 +111,17 @@ export async function createService({
   await app.register(requestContextPlugin);
   await app.register(accessLogPlugin, { slowRequestMs: config.SLOW_REQUEST_MS });
   await app.register(errorHandlerPlugin);
-  await app.register(securityPlugin, {
-    rateLimitMax: config.RATE_LIMIT_MAX,
-    rateLimitWindowMs: config.RATE_LIMIT_WINDOW_MS,
-  });
-  // After the rate limiter, so token guesses spend the caller's budget like any other request.
-  await app.register(authPlugin, authOptionsFrom(config, service.name));
   await app.register(metricsRegistryPlugin, { service: service.name });
-  await app.register(metricsPlugin);
+  await app.register(securityPlugin, { rateLimit: rateLimitOptionsFrom(config, service.name) });
+  // A route's scope check runs before its rate limit, so the limit is per token subject where there is one.
+  await app.register(authPlugin, authOptionsFrom(config, service.name));
+  await app.register(metricsPlugin, metricsOptionsFrom(config));
   await app.register(openApiPlugin, {
     title: service.name,
     version: service.version,
     ...(service.description ? { description: service.description } : {}),
   });
+  const dbMetrics = databaseMetrics(app.metricsRegistry);
   await app.register(databasePlugin, {
     service: service.name,
     url: config.DATABASE_URL,
@@ -131,7 +131,9 @@ export async function createService({
     statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS,
     migrations: serviceMigrations(service),
     migrateOnStart: config.MIGRATE_ON_START,
+    onQuery: dbMetrics.onQuery,
   });
+  dbMetrics.observePool(app.database.pool);
   await app.register(resilience, {
     policies: {
       [DATABASE_POLICY]: databasePolicy({
