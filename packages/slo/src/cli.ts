@@ -30,7 +30,7 @@ rules, to stdout unless -o says where. A directory is read for its *.yaml and *.
   -o, --out <path>            a file for all the rules, or, when it is a directory or an input is one, a
                               directory with one rule file per spec file at the same relative path
   -p, --period <n>d           period of Sloth SLOs, which carry none (default ${DEFAULT_PERIOD_DAYS}d); OpenSLO uses its timeWindow
-  -w, --alert-windows <file>  a Sloth AlertWindows spec, the alert tiers of its sloPeriod (repeatable)
+  -w, --alert-windows <path>  Sloth AlertWindows specs (a file or directory), the alert tiers of their sloPeriod
       --output <format>       rules (default) or prometheus-operator, a PrometheusRule object
   -l, --extra-labels <k=v>    a label for every rule (repeatable)
       --disable-recordings    no recording rules (the alerts then need them from elsewhere)
@@ -139,7 +139,9 @@ function extraLabels(values: Parsed['values']): Record<string, string> {
 
 async function windowsOf(values: Parsed['values']): Promise<Map<number, AlertWindowDefinition<string>[]>> {
   const windows = new Map<number, AlertWindowDefinition<string>[]>();
-  for (const file of values['alert-windows'] ?? []) {
+  const paths = values['alert-windows'] ?? [];
+  const files = (await Promise.all(paths.map(specFiles))).flatMap((found) => found.files.map((f) => f.path));
+  for (const file of files) {
     for (const { periodDays, definitions } of parseAlertWindows(await read(file), file)) {
       if (windows.has(periodDays)) {
         throw new SloSpecError('spec.sloPeriod', `a second set of alert windows for ${periodDays}d`, file);

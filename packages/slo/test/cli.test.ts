@@ -190,6 +190,11 @@ describe('steadfast-slo generate options', () => {
     expect((await cli('generate', fixture('sloth.yaml'), '-w', fixture('missing.yaml'))).stderr).toMatch(
       /cannot read .*missing\.yaml: no such file/,
     );
+    const windowsDir = join(dir, 'windows');
+    await mkdir(windowsDir);
+    await writeFile(join(windowsDir, 'seven.yaml'), await readFile(fixture('alert-windows-7d.yaml'), 'utf8'));
+    const fromDir = await cli('generate', fixture('sloth.yaml'), '--period', '7d', '-w', windowsDir);
+    expect(fromDir.stdout).toContain('> (13.44 * 0.001)');
     const windows = fixture('alert-windows-7d.yaml');
     expect((await cli('generate', fixture('sloth.yaml'), '-w', windows, '-w', windows)).stderr).toMatch(
       /alert-windows-7d\.yaml: spec\.sloPeriod: a second set of alert windows for 7d/,
