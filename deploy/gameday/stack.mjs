@@ -84,7 +84,7 @@ export function healthyHistory({ services, nowSeconds, hours = 72, stepSeconds =
   for (let step = 0, at = start; at < nowSeconds - stepSeconds; step++, at += stepSeconds) {
     const count = step * stepSeconds * perSecond;
     for (const service of services) {
-      const labels = `job="${service}",instance="history",service="${service}",method="GET",route="/history",status_code="200"`;
+      const labels = `job="${service}",instance="history",service="${service}",sli="true",method="GET",route="/history",status_code="200"`;
       lines.push(`http_request_duration_seconds_bucket{${labels},le="0.5"} ${count} ${at}`);
       lines.push(`http_request_duration_seconds_bucket{${labels},le="+Inf"} ${count} ${at}`);
       lines.push(`http_request_duration_seconds_count{${labels}} ${count} ${at}`);

@@ -19,6 +19,11 @@ declare module 'fastify' {
      * and OpenAPI documents it. Every `/v1` domain route declares one.
      */
     scope?: string;
+    /**
+     * Set by `@steadfast/slo` on the routes its live SLIs count (never on operational routes). The kit's request
+     * metrics carry it as the `sli` label, so the Prometheus SLO specs count exactly the same requests.
+     */
+    sli?: boolean;
   }
 }
 

@@ -172,6 +172,8 @@ export const metricsPlugin = fp<MetricsOptions>(
       routeMetrics: {
         enabled: { histogram: true, summary: false },
         routeBlacklist: [METRICS_URL],
+        // "true" on the requests the live SLIs count (see `config.sli`); the SLO specs select on it.
+        customLabels: { sli: (request) => String(request.routeOptions.config?.sli === true) },
         overrides: {
           histogram: { buckets: DURATION_BUCKETS, registers },
           summary: { registers },

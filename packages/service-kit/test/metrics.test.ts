@@ -211,3 +211,31 @@ describe('/metrics', () => {
     expect(load).not.toThrow(/short-secret/);
   });
 });
+
+describe('the sli label', () => {
+  it('is "true" on exactly the requests the live SLIs count, so the SLO specs select the same ones', async () => {
+    const withSlos = await createService({
+      service: { name: 'sli-label-test', version: '0.0.0', migrations: {}, chaos: false },
+      config: testConfig({ DATABASE_URL: database.url, LOG_LEVEL: 'silent', METRICS_REFRESH_MS: '0' }),
+    });
+    withSlos.get('/v1/things', async () => ({ data: [] }));
+    await withSlos.ready();
+    try {
+      for (const url of ['/v1/things', '/health/ready', '/v1/slo', '/no/such/route'])
+        await withSlos.inject({ url });
+      const text = await scrape(withSlos);
+      const sliOf = (route: string) =>
+        text
+          .split('\n')
+          .filter((line) => line.startsWith('http_request_duration_seconds_count{') && line.includes(route))
+          .map((line) => /sli="(\w+)"/.exec(line)?.[1]);
+      expect(sliOf('route="/v1/things"')).toEqual(['true']);
+      expect(sliOf('route="/health/ready"')).toEqual(['false']);
+      expect(sliOf('route="/v1/slo"')).toEqual(['false']);
+      // Unmatched URLs are not in the histogram at all, as they are not in the live SLIs.
+      expect(sliOf('status_code="404"')).toEqual([]);
+    } finally {
+      await withSlos.close();
+    }
+  });
+});
