@@ -120,6 +120,20 @@ describe('logging', () => {
     expect(text).not.toContain('hunter2');
     expect(text).toContain('[REDACTED]');
   });
+
+  it('replaces credential values in the logged query string and keeps the rest', async () => {
+    await app.inject({
+      url: '/slow?access_token=tok-1&api%5Fkey=key-2&client_secret=sec-3&code=code-4&page=2&q=a%20b&flag',
+      headers: { 'x-request-id': 'query-secrets' },
+    });
+    const line = logs.lines.find(
+      (l) => l.requestId === 'query-secrets' && String(l.msg).startsWith('request completed'),
+    );
+    expect(line?.url).toBe(
+      '/slow?access_token=[REDACTED]&api%5Fkey=[REDACTED]&client_secret=[REDACTED]&code=[REDACTED]&page=2&q=a%20b&flag',
+    );
+    expect(logs.text()).not.toMatch(/tok-1|key-2|sec-3|code-4/);
+  });
 });
 
 describe('the error envelope', () => {
