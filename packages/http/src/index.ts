@@ -17,7 +17,13 @@ export {
   MetaSchema,
   type PageMeta,
 } from './envelope.js';
-export { ERROR_HANDLER_PLUGIN, errorEnvelope, errorHandlerPlugin } from './error-handler.js';
+export {
+  clientErrorHandler,
+  ERROR_HANDLER_PLUGIN,
+  errorEnvelope,
+  errorHandlerPlugin,
+  frameworkErrors,
+} from './error-handler.js';
 export {
   DEFAULT_SHUTDOWN_HANDLER_TIMEOUT_MS,
   LIFECYCLE_PLUGIN,
