@@ -19,6 +19,12 @@ declare module 'fastify' {
      * and OpenAPI documents it. Every `/v1` domain route declares one.
      */
     scope?: string;
+    /**
+     * A response that stays open (Server-Sent Events, long polls): the socket's idle timeout is lifted for it, so a
+     * quiet stream is not cut. The request timeout already ends once the request is received, so it never cuts a
+     * response; such a route bounds itself (streams per client, heartbeats, dropping a client that does not read).
+     */
+    longLived?: boolean;
   }
 }
 

@@ -31,6 +31,7 @@ import { metricsPlugin } from './metrics.js';
 import { serviceMigrations } from './migrations.js';
 import { openApiPlugin } from './openapi.js';
 import { securityPlugin } from './security.js';
+import { connectionLimitsPlugin, serverLimits } from './server-limits.js';
 import { buildValidator } from './validation.js';
 
 export interface ServiceDefinition {
@@ -75,13 +76,12 @@ function server(service: ServiceDefinition, config: BaseConfig, logStream: Desti
   const app = Fastify({
     logger: { ...logger, stream: logStream ?? logDestination(config.NODE_ENV) },
     genReqId: requestIdFrom,
-    trustProxy: config.TRUST_PROXY,
+    ...serverLimits(config),
     // One child logger per request, carrying both ids, instead of a second child made in a hook.
     childLoggerFactory: (logger, bindings, options, raw) =>
       logger.child({ ...bindings, traceId: traceOf(raw as IncomingMessage).traceId }, options),
     // The access log writes one line per request instead of Fastify's two.
     logController: new LogController({ requestIdLogLabel: 'requestId', disableRequestLogging: true }),
-    bodyLimit: config.BODY_LIMIT_BYTES,
     pluginTimeout: PLUGIN_TIMEOUT_MS,
     // Fastify types this factory as Ajv's own compile function, not the route-aware one it calls at runtime.
     schemaController: { compilersFactory: { buildValidator: buildValidator as never } },
@@ -107,6 +107,10 @@ export async function createService({
   await app.register(lifecyclePlugin);
   app.lifecycle.record('config');
   await app.register(requestContextPlugin);
+  await app.register(connectionLimitsPlugin, {
+    maxConnections: config.MAX_CONNECTIONS,
+    headersTimeoutMs: config.HEADERS_TIMEOUT_MS,
+  });
   await app.register(accessLogPlugin, { slowRequestMs: config.SLOW_REQUEST_MS });
   await app.register(errorHandlerPlugin);
   await app.register(securityPlugin, {
