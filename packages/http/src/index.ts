@@ -41,7 +41,9 @@ export {
 export { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, PageQuery, PageQueryProperties, UuidParams } from './paging.js';
 export {
   fromDatabaseError,
+  isClientAbort,
   isDatabaseConnectionError,
+  isDatabaseFailure,
   isUniqueViolation,
   rejectingDuplicate,
 } from './pg-errors.js';
