@@ -132,7 +132,8 @@ export async function createService({
     dataDir: config.DATA_DIR,
     poolMax: config.DB_POOL_MAX,
     connectTimeoutMs: config.DB_CONNECT_TIMEOUT_MS,
-    statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS,
+    // The database cancels (and rolls back) a statement over the guard's budget itself, before the guard gives up.
+    statementTimeoutMs: Math.min(config.DB_STATEMENT_TIMEOUT_MS, config.DB_QUERY_TIMEOUT_MS),
     migrations: serviceMigrations(service),
     migrateOnStart: config.MIGRATE_ON_START,
   });

@@ -46,7 +46,8 @@ export const databaseConfig = configFragment({
   DB_QUERY_TIMEOUT_MS: Type.Integer({
     minimum: 1,
     default: DEFAULT_QUERY_TIMEOUT_MS,
-    description: 'A database call slower than this fails with 504 and counts against the breaker',
+    description:
+      'Budget of one statement: the database cancels it and rolls its transaction back (504, not counted by the breaker)',
   }),
   DB_BREAKER_FAILURES: Type.Integer({
     minimum: 1,

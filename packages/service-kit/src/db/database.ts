@@ -72,6 +72,10 @@ export async function openDatabase(options: DatabaseOptions, log: FastifyBaseLog
   });
   // An idle client losing its server emits on the pool; unhandled, that would crash the process.
   pool.on('error', (error) => log.warn({ err: error }, 'idle database connection lost'));
+  // So does a checked-out one whose session the server ends between two queries (a restart, a terminated backend).
+  pool.on('connect', (client) => {
+    client.on('error', (error) => log.warn({ err: error }, 'database connection lost'));
+  });
   const db = new Kysely({ dialect: new PostgresDialect({ pool }) });
 
   const close = async () => {
