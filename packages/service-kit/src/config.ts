@@ -7,6 +7,7 @@ import { configFragment, configSchema } from '@steadfast/http';
 import { sloConfig } from '@steadfast/slo';
 import { chaosStopConfig } from './chaos-stop.js';
 import { databaseConfig } from './db/database-config.js';
+import { LOOPBACK_HOSTS } from './request-origin.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -58,6 +59,21 @@ export const serverConfig = configFragment(
         'load balancer), or a comma-separated list of addresses, CIDRs and loopback/linklocal/uniquelocal; ' +
         'true means 1 (it never trusts every hop)',
     }),
+    ALLOWED_HOSTS: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description:
+          'Comma-separated host names the service answers to (421 otherwise); * for any, .example.com for its ' +
+          'subdomains; loopback names outside production, any in production',
+      }),
+    ),
+    CORS_ORIGINS: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description:
+          'Comma-separated browser origins (https://app.example.com) allowed cross-origin; none by default',
+      }),
+    ),
     RATE_LIMIT_MAX: Type.Integer({
       minimum: 1,
       default: DEFAULT_RATE_LIMIT_MAX,
@@ -118,6 +134,12 @@ export const serverConfig = configFragment(
         ? `HEADERS_TIMEOUT_MS (${config.HEADERS_TIMEOUT_MS}) must not exceed REQUEST_TIMEOUT_MS (${config.REQUEST_TIMEOUT_MS})`
         : undefined,
     (config) => {
+      const bad = splitList(config.CORS_ORIGINS ?? '').filter((origin) => !isOrigin(origin));
+      return bad.length === 0
+        ? undefined
+        : `CORS_ORIGINS: ${bad.map((origin) => JSON.stringify(origin)).join(', ')} is not an origin (scheme://host[:port])`;
+    },
+    (config) => {
       const invalid = config.TRUST_PROXY === undefined ? [] : trustedProxyProblems(config.TRUST_PROXY);
       return invalid.length === 0
         ? undefined
@@ -174,6 +196,14 @@ function isAddressOrRange(item: string): boolean {
   return /^\d+$/.test(prefix) && bits <= (version === 4 ? 32 : 128);
 }
 
+function isOrigin(value: string): boolean {
+  try {
+    return new URL(value).origin === value;
+  } catch {
+    return false;
+  }
+}
+
 const splitList = (value: string) =>
   value
     .split(',')
@@ -201,3 +231,11 @@ export function trustProxyFrom(
   }
   return splitList(value);
 }
+
+/** The Host allow-list: ALLOWED_HOSTS, or loopback names outside production and any host in production. */
+export function allowedHostsFrom(config: BaseConfig): string[] {
+  if (config.ALLOWED_HOSTS !== undefined) return splitList(config.ALLOWED_HOSTS);
+  return config.NODE_ENV === 'production' ? ['*'] : [...LOOPBACK_HOSTS];
+}
+
+export const corsOriginsFrom = (config: BaseConfig): string[] => splitList(config.CORS_ORIGINS ?? '');

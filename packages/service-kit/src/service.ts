@@ -22,7 +22,7 @@ import Fastify, {
 import type { DestinationStream } from 'pino';
 import { accessLogPlugin } from './access-log.js';
 import { sloBurnStopCondition } from './chaos-stop.js';
-import type { BaseConfig } from './config.js';
+import { allowedHostsFrom, type BaseConfig, corsOriginsFrom } from './config.js';
 import { databasePlugin } from './db/database.js';
 import { DATABASE_POLICY, databaseGuardPlugin, databasePolicy } from './db/database-guard.js';
 import type { Migrations } from './db/migrate.js';
@@ -30,6 +30,7 @@ import { logDestination, loggerOptions } from './logger.js';
 import { metricsPlugin } from './metrics.js';
 import { serviceMigrations } from './migrations.js';
 import { openApiPlugin } from './openapi.js';
+import { requestOriginPlugin } from './request-origin.js';
 import { securityPlugin } from './security.js';
 import { connectionLimitsPlugin, serverLimits } from './server-limits.js';
 import { buildValidator } from './validation.js';
@@ -113,6 +114,10 @@ export async function createService({
   });
   await app.register(accessLogPlugin, { slowRequestMs: config.SLOW_REQUEST_MS });
   await app.register(errorHandlerPlugin);
+  await app.register(requestOriginPlugin, {
+    allowedHosts: allowedHostsFrom(config),
+    corsOrigins: corsOriginsFrom(config),
+  });
   await app.register(securityPlugin, {
     rateLimitMax: config.RATE_LIMIT_MAX,
     rateLimitWindowMs: config.RATE_LIMIT_WINDOW_MS,

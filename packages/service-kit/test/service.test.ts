@@ -4,12 +4,19 @@ import { ConflictError } from '@steadfast/errors';
 import pg from 'pg';
 import { Counter } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { allowedHostsFrom } from '../src/config.js';
 import { createService, type ServiceApp } from '../src/service.js';
 import { logCapture, testConfig } from './helpers.js';
 
 let database: TestDatabase;
 let app: ServiceApp;
 let logs: ReturnType<typeof logCapture>;
+// Production refuses to load without a JWT key source, issuer and audience.
+const PRODUCTION_AUTH = {
+  AUTH_JWT_SECRET: 's'.repeat(32),
+  AUTH_ISSUER: 'https://issuer',
+  AUTH_AUDIENCE: 'kit',
+};
 
 async function buildTestApp(env: Record<string, string> = {}) {
   logs = logCapture();
@@ -44,8 +51,7 @@ async function buildTestApp(env: Record<string, string> = {}) {
         .selectNoFrom((eb) => eb.val(1).as('x'))
         .execute();
     }
-    if (what === 'unique')
-      await built.database.pool.query("select 1/0 from (select 'x') t where false or (select 1/0) = 1");
+    if (what === 'unknown-sql') await built.database.pool.query('select * from no_such_table');
     throw new Error('boom');
   });
   built.get('/ip', async (request) => ({ ip: request.ip }));
@@ -59,6 +65,14 @@ async function buildTestApp(env: Record<string, string> = {}) {
   });
   return built;
 }
+
+const expectEnvelope = (body: { error: Record<string, unknown> }, code: string, type: string) => {
+  expect(body.error).toMatchObject({ code, type });
+  expect(body.error.requestId).toEqual(expect.any(String));
+  expect(body.error.traceId).toMatch(/^[0-9a-f]{32}$/);
+  expect(new Date(body.error.timestamp as string).toString()).not.toBe('Invalid Date');
+  expect(JSON.stringify(body)).not.toMatch(/at .*\.(ts|js):\d+/);
+};
 
 beforeAll(async () => {
   database = await createTestDatabase(inject('postgresAdminUrl'));
@@ -138,14 +152,6 @@ describe('logging', () => {
 });
 
 describe('the error envelope', () => {
-  const expectEnvelope = (body: { error: Record<string, unknown> }, code: string, type: string) => {
-    expect(body.error).toMatchObject({ code, type });
-    expect(body.error.requestId).toEqual(expect.any(String));
-    expect(body.error.traceId).toMatch(/^[0-9a-f]{32}$/);
-    expect(new Date(body.error.timestamp as string).toString()).not.toBe('Invalid Date');
-    expect(JSON.stringify(body)).not.toMatch(/at .*\.(ts|js):\d+/);
-  };
-
   it('lists each bad field of a validation failure', async () => {
     const response = await app.inject({
       method: 'POST',
@@ -194,9 +200,9 @@ describe('the error envelope', () => {
   });
 
   it('maps a PostgreSQL error it does not know to a generic 500', async () => {
-    const response = await app.inject({ url: '/throw/unique' });
+    const response = await app.inject({ url: '/throw/unknown-sql' });
     expect(response.statusCode).toBe(500);
-    expect(response.body).not.toContain('division');
+    expect(response.body).not.toContain('no_such_table');
   });
 
   it('answers unknown routes with a 404 envelope', async () => {
@@ -305,6 +311,60 @@ describe('security, metrics and docs', () => {
     } finally {
       await proxied.close();
     }
+  });
+
+  it('answers only the loopback names outside production, 421 in the envelope otherwise, and probes any host', async () => {
+    for (const host of ['localhost:3000', '127.0.0.1', '[::1]:8080']) {
+      expect((await app.inject({ url: '/slow', headers: { host } })).statusCode, host).toBe(200);
+    }
+    const rebound = await app.inject({ url: '/slow', headers: { host: 'attacker.example:3000' } });
+    expect(rebound.statusCode).toBe(421);
+    expectEnvelope(rebound.json(), 'MISDIRECTED_REQUEST', 'client');
+    expect((await app.inject({ url: '/health/live', headers: { host: '10.1.2.3:3000' } })).statusCode).toBe(
+      200,
+    );
+  });
+
+  it('takes ALLOWED_HOSTS as names, subdomain suffixes or *, and any host by default in production', async () => {
+    const listed = await buildTestApp({ ALLOWED_HOSTS: 'api.example.com, .internal.example' });
+    try {
+      const status = async (host: string) =>
+        (await listed.inject({ url: '/slow', headers: { host } })).statusCode;
+      expect(await status('api.example.com')).toBe(200);
+      expect(await status('users.internal.example:8443')).toBe(200);
+      expect(await status('localhost')).toBe(421);
+      expect(await status('evil-internal.example')).toBe(421);
+    } finally {
+      await listed.close();
+    }
+    expect(allowedHostsFrom(testConfig({ NODE_ENV: 'production', ...PRODUCTION_AUTH }))).toEqual(['*']);
+    expect(allowedHostsFrom(testConfig({ ALLOWED_HOSTS: '*' }))).toEqual(['*']);
+  });
+
+  it('sends no CORS headers by default, and allows only CORS_ORIGINS when set', async () => {
+    const preflight = (target: ServiceApp, origin: string) =>
+      target.inject({
+        method: 'OPTIONS',
+        url: '/slow',
+        headers: { origin, 'access-control-request-method': 'GET' },
+      });
+    const closed = await app.inject({ url: '/slow', headers: { origin: 'https://app.example.com' } });
+    expect(closed.headers['access-control-allow-origin']).toBeUndefined();
+    const open = await buildTestApp({ CORS_ORIGINS: 'https://app.example.com' });
+    try {
+      const allowed = await preflight(open, 'https://app.example.com');
+      expect(allowed.statusCode).toBe(204);
+      expect(allowed.headers['access-control-allow-origin']).toBe('https://app.example.com');
+      const simple = await open.inject({ url: '/slow', headers: { origin: 'https://app.example.com' } });
+      expect(simple.headers['access-control-allow-origin']).toBe('https://app.example.com');
+      const other = await preflight(open, 'https://evil.example');
+      expect(other.headers['access-control-allow-origin']).toBeUndefined();
+    } finally {
+      await open.close();
+    }
+    expect(() => testConfig({ CORS_ORIGINS: 'https://ok.example, app.example.com' })).toThrow(
+      /CORS_ORIGINS: "app.example.com" is not an origin/,
+    );
   });
 
   it('exposes request metrics by route template and lets the app add its own', async () => {
