@@ -141,6 +141,7 @@ export async function createService({
     statementTimeoutMs: Math.min(config.DB_STATEMENT_TIMEOUT_MS, config.DB_QUERY_TIMEOUT_MS),
     migrations: serviceMigrations(service),
     migrateOnStart: config.MIGRATE_ON_START,
+    migrationUrl: config.DATABASE_MIGRATION_URL,
   });
   await app.register(resilience, {
     policies: {

@@ -21,6 +21,13 @@ export const databaseConfig = configFragment({
       description: 'PostgreSQL connection string; without it an embedded PostgreSQL is started',
     }),
   ),
+  DATABASE_MIGRATION_URL: Type.Optional(
+    Type.String({
+      pattern: '^postgres(ql)?://',
+      description:
+        "The tables' owner, for migrations only, when DATABASE_URL is a role limited to reading and writing them",
+    }),
+  ),
   DATA_DIR: Type.String({
     minLength: 1,
     default: DEFAULT_DATA_DIR,

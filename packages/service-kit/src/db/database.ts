@@ -97,6 +97,32 @@ declare module 'fastify' {
 export interface DatabasePluginOptions extends DatabaseOptions {
   migrations: Migrations;
   migrateOnStart: boolean;
+  /**
+   * The owner's connection string, for migrations only, when the service itself connects (`url`) as a role that may
+   * only read and write its tables. Without it migrations use the service's own connection.
+   */
+  migrationUrl?: string | undefined;
+}
+
+/** Runs `work` on a connection of its own, closed afterwards: migrations as the tables' owner. */
+async function withOwnConnection<T>(
+  url: string,
+  options: Pick<DatabaseOptions, 'service' | 'connectTimeoutMs'>,
+  // biome-ignore lint/suspicious/noExplicitAny: see Database.db
+  work: (db: Kysely<any>) => Promise<T>,
+): Promise<T> {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: 1,
+    connectionTimeoutMillis: options.connectTimeoutMs,
+    application_name: `${options.service} migrations`,
+  });
+  const db = new Kysely({ dialect: new PostgresDialect({ pool }) });
+  try {
+    return await work(db);
+  } finally {
+    await db.destroy();
+  }
 }
 
 export const databasePlugin = fp<DatabasePluginOptions>(
@@ -115,7 +141,10 @@ export const databasePlugin = fp<DatabasePluginOptions>(
     try {
       if (options.migrateOnStart) {
         await lifecycle.step('migrations', async () => {
-          const results = await migrateToLatest(database.db, options.migrations);
+          const { migrationUrl } = options;
+          const results = migrationUrl
+            ? await withOwnConnection(migrationUrl, options, (db) => migrateToLatest(db, options.migrations))
+            : await migrateToLatest(database.db, options.migrations);
           app.log.info(
             { applied: results.map((r) => r.migrationName) },
             'database migrations are up to date',
