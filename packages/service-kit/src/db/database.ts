@@ -92,6 +92,10 @@ export async function openDatabase(options: DatabaseOptions, log: FastifyBaseLog
   });
   // An idle client losing its server emits on the pool; unhandled, that would crash the process.
   pool.on('error', (error) => log.warn({ err: error }, 'idle database connection lost'));
+  // So does a checked-out one whose session the server ends between two queries (a restart, a terminated backend).
+  pool.on('connect', (client) => {
+    client.on('error', (error) => log.warn({ err: error }, 'database connection lost'));
+  });
   const db = new Kysely({
     dialect: new PostgresDialect({ pool }),
     ...(options.onQuery ? { log: options.onQuery } : {}),
@@ -119,6 +123,32 @@ declare module 'fastify' {
 export interface DatabasePluginOptions extends DatabaseOptions {
   migrations: Migrations;
   migrateOnStart: boolean;
+  /**
+   * The owner's connection string, for migrations only, when the service itself connects (`url`) as a role that may
+   * only read and write its tables. Without it migrations use the service's own connection.
+   */
+  migrationUrl?: string | undefined;
+}
+
+/** Runs `work` on a connection of its own, closed afterwards: migrations as the tables' owner. */
+async function withOwnConnection<T>(
+  url: string,
+  options: Pick<DatabaseOptions, 'service' | 'connectTimeoutMs'>,
+  // biome-ignore lint/suspicious/noExplicitAny: see Database.db
+  work: (db: Kysely<any>) => Promise<T>,
+): Promise<T> {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: 1,
+    connectionTimeoutMillis: options.connectTimeoutMs,
+    application_name: `${options.service} migrations`,
+  });
+  const db = new Kysely({ dialect: new PostgresDialect({ pool }) });
+  try {
+    return await work(db);
+  } finally {
+    await db.destroy();
+  }
 }
 
 export const databasePlugin = fp<DatabasePluginOptions>(
@@ -137,7 +167,10 @@ export const databasePlugin = fp<DatabasePluginOptions>(
     try {
       if (options.migrateOnStart) {
         await lifecycle.step('migrations', async () => {
-          const results = await migrateToLatest(database.db, options.migrations);
+          const { migrationUrl } = options;
+          const results = migrationUrl
+            ? await withOwnConnection(migrationUrl, options, (db) => migrateToLatest(db, options.migrations))
+            : await migrateToLatest(database.db, options.migrations);
           app.log.info(
             { applied: results.map((r) => r.migrationName) },
             'database migrations are up to date',
