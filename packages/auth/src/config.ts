@@ -1,5 +1,6 @@
 import { type Static, type TObject, Type } from '@sinclair/typebox';
 import { configFragment } from '@steadfast/http';
+import { DEFAULT_FAILURE_WINDOW_MS, DEFAULT_MAX_FAILURES } from './failure-throttle.js';
 import { DEFAULT_CLOCK_TOLERANCE_SECONDS, type JwtKeySource, MIN_JWT_SECRET_LENGTH } from './jwt-verifier.js';
 import { AUTH_MODES, type AuthMode, type AuthPluginOptions } from './plugin.js';
 
@@ -28,6 +29,16 @@ export const authConfig = configFragment(
       maximum: 300,
       default: DEFAULT_CLOCK_TOLERANCE_SECONDS,
       description: 'Clock skew tolerated on exp and nbf',
+    }),
+    AUTH_MAX_FAILURES: Type.Integer({
+      minimum: 1,
+      default: DEFAULT_MAX_FAILURES,
+      description: 'Invalid tokens one client address may send per AUTH_FAILURE_WINDOW_MS before 429',
+    }),
+    AUTH_FAILURE_WINDOW_MS: Type.Integer({
+      minimum: 1,
+      default: DEFAULT_FAILURE_WINDOW_MS,
+      description: 'The window of AUTH_MAX_FAILURES',
     }),
   },
   [
@@ -78,5 +89,6 @@ export function authOptionsFrom(config: AuthConfig, realm: string): AuthPluginOp
       audience: config.AUTH_AUDIENCE ?? '',
       clockToleranceSeconds: config.AUTH_CLOCK_TOLERANCE_S,
     },
+    throttle: { maxFailures: config.AUTH_MAX_FAILURES, windowMs: config.AUTH_FAILURE_WINDOW_MS },
   };
 }

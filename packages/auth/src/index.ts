@@ -1,6 +1,14 @@
 export { type BearerGuardOptions, bearerGuard, MIN_TOKEN_LENGTH } from './bearer-guard.js';
 export { type AuthConfig, authConfig, authOptionsFrom } from './config.js';
 export {
+  DEFAULT_FAILURE_WINDOW_MS,
+  DEFAULT_MAX_FAILURES,
+  DEFAULT_MAX_TRACKED_CLIENTS,
+  type FailureThrottle,
+  type FailureThrottleOptions,
+  failureThrottle,
+} from './failure-throttle.js';
+export {
   DEFAULT_CLOCK_TOLERANCE_SECONDS,
   type JwtKeySource,
   type JwtVerifier,

@@ -2,6 +2,7 @@ import { ForbiddenError, oneOf, UnauthenticatedError } from '@steadfast/errors';
 import { ERROR_HANDLER_PLUGIN, routeHooks } from '@steadfast/http';
 import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
+import { type FailureThrottleOptions, failureThrottle } from './failure-throttle.js';
 import { type JwtVerifierOptions, jwtVerifier, type Principal } from './jwt-verifier.js';
 
 export const AUTH_PLUGIN = '@steadfast/auth';
@@ -12,8 +13,11 @@ export type AuthPluginOptions =
   | { mode: 'off' }
   | {
       mode: 'jwt';
-      verifier: JwtVerifierOptions /** Names the service in `WWW-Authenticate`. */;
+      verifier: JwtVerifierOptions;
+      /** Names the service in `WWW-Authenticate`. */
       realm: string;
+      /** The budget of invalid tokens per client address (10 a minute by default); 429 once it is spent. */
+      throttle?: FailureThrottleOptions;
     };
 
 declare module 'fastify' {
@@ -54,8 +58,13 @@ export const authPlugin = fp<AuthPluginOptions>(
       app.log.warn('AUTH_MODE=off: every /v1 route is open to anyone who can reach the port');
       return;
     }
-    const { realm } = options as Extract<AuthPluginOptions, { mode: 'jwt' }>;
-    const verify = jwtVerifier((options as Extract<AuthPluginOptions, { mode: 'jwt' }>).verifier);
+    const {
+      realm,
+      verifier,
+      throttle: throttleOptions,
+    } = options as Extract<AuthPluginOptions, { mode: 'jwt' }>;
+    const verify = jwtVerifier(verifier);
+    const throttle = failureThrottle(throttleOptions);
 
     const guard =
       (scope: string): onRequestHookHandler =>
@@ -65,10 +74,15 @@ export const authPlugin = fp<AuthPluginOptions>(
           challenge(reply, realm);
           throw new UnauthenticatedError('This route needs Authorization: Bearer <JWT>');
         }
+        // A client that has sent too many invalid tokens is refused before its next one costs a verification.
+        throttle.check(request.ip);
         try {
           request.principal = await verify(token);
         } catch (error) {
-          if (error instanceof UnauthenticatedError) challenge(reply, realm, 'invalid_token');
+          if (error instanceof UnauthenticatedError) {
+            throttle.fail(request.ip);
+            challenge(reply, realm, 'invalid_token');
+          }
           throw error;
         }
         if (!request.principal.scopes.has(scope)) {

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { errorHandlerPlugin, requestContextPlugin } from '@steadfast/http';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { exportJWK, exportSPKI, generateKeyPair, type JWTPayload, SignJWT } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { authConfig, authOptionsFrom } from '../src/config.js';
 import { type JwtVerifierOptions, jwtVerifier } from '../src/jwt-verifier.js';
 import { type AuthPluginOptions, authPlugin, callerOf } from '../src/plugin.js';
@@ -68,6 +68,8 @@ const variant = ({
     .setExpirationTime(exp);
   return (sub === null ? jwt : jwt.setSubject(sub)).sign(keys.privateKey);
 };
+
+const THROTTLE = { AUTH_MAX_FAILURES: 3, AUTH_FAILURE_WINDOW_MS: 1000 };
 
 const verifierFor = (source: Partial<JwtVerifierOptions>) =>
   ({ issuer: ISSUER, audience: AUDIENCE, ...source }) as JwtVerifierOptions;
@@ -221,6 +223,7 @@ describe('authConfig', () => {
           AUTH_ISSUER: ISSUER,
           AUTH_AUDIENCE: AUDIENCE,
           AUTH_CLOCK_TOLERANCE_S: 5,
+          ...THROTTLE,
         },
         'svc',
       ),
@@ -228,9 +231,44 @@ describe('authConfig', () => {
       mode: 'jwt',
       realm: 'svc',
       verifier: { jwksUrl, issuer: ISSUER, audience: AUDIENCE, clockToleranceSeconds: 5 },
+      throttle: { maxFailures: 3, windowMs: 1000 },
     });
-    expect(authOptionsFrom({ NODE_ENV: 'development', AUTH_CLOCK_TOLERANCE_S: 30 }, 'svc')).toEqual({
+    expect(
+      authOptionsFrom({ NODE_ENV: 'development', AUTH_CLOCK_TOLERANCE_S: 30, ...THROTTLE }, 'svc'),
+    ).toEqual({
       mode: 'off',
     });
+  });
+});
+
+describe('throttling invalid tokens', () => {
+  afterEach(() => vi.useRealTimers());
+
+  it('answers 429 with Retry-After once a client has sent too many invalid tokens, until its window ends', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const app = await appWith({
+      mode: 'jwt',
+      realm: 'svc',
+      verifier: verifierFor({ jwksUrl }),
+      throttle: { maxFailures: 3, windowMs: 60_000 },
+    });
+    const good = await variant({});
+    const bad = await variant({ iss: 'https://someone-else' });
+    const call = (token: string, remoteAddress = '192.0.2.1') =>
+      app.inject({ url: '/v1/things', remoteAddress, headers: { authorization: `Bearer ${token}` } });
+    // A missing token is not a guess and does not count.
+    for (let i = 0; i < 5; i++) expect((await app.inject({ url: '/v1/things' })).statusCode).toBe(401);
+    for (let i = 0; i < 3; i++) expect((await call(bad)).statusCode).toBe(401);
+    const refused = await call(good);
+    expect(refused.statusCode).toBe(429);
+    expect(refused.json().error).toMatchObject({ code: 'RATE_LIMITED', type: 'client', retryAfter: 60 });
+    expect(refused.headers['retry-after']).toBe('60');
+    // Another client is unaffected.
+    expect((await call(good, '192.0.2.2')).statusCode).toBe(200);
+    vi.setSystemTime(Date.now() + 30_000);
+    expect(Number((await call(good)).headers['retry-after'])).toBe(30);
+    vi.setSystemTime(Date.now() + 30_000);
+    expect((await call(good)).statusCode).toBe(200);
+    await app.close();
   });
 });

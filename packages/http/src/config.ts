@@ -46,7 +46,7 @@ export class ConfigError extends Error {
 }
 
 // Values of these variables never appear in an error message: only their length does.
-const SECRET_NAME = /TOKEN|PASSWORD|SECRET|KEY|DATABASE_URL/;
+const SECRET_NAME = /TOKEN|PASSWORD|SECRET|KEY|DATABASE_(\w+_)?URL/;
 
 /** How a variable's value is shown in a config error: secrets by their length only. */
 export function describeValue(key: string, value: unknown): string {

@@ -17,7 +17,13 @@ export {
   MetaSchema,
   type PageMeta,
 } from './envelope.js';
-export { ERROR_HANDLER_PLUGIN, errorEnvelope, errorHandlerPlugin } from './error-handler.js';
+export {
+  clientErrorHandler,
+  ERROR_HANDLER_PLUGIN,
+  errorEnvelope,
+  errorHandlerPlugin,
+  frameworkErrors,
+} from './error-handler.js';
 export {
   DEFAULT_SHUTDOWN_HANDLER_TIMEOUT_MS,
   LIFECYCLE_PLUGIN,
@@ -35,7 +41,9 @@ export {
 export { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, PageQuery, PageQueryProperties, UuidParams } from './paging.js';
 export {
   fromDatabaseError,
+  isClientAbort,
   isDatabaseConnectionError,
+  isDatabaseFailure,
   isUniqueViolation,
   rejectingDuplicate,
 } from './pg-errors.js';

@@ -19,6 +19,17 @@ declare module 'fastify' {
      * and OpenAPI documents it. Every `/v1` domain route declares one.
      */
     scope?: string;
+    /**
+     * Set by `@steadfast/slo` on the routes its live SLIs count (never on operational routes). The kit's request
+     * metrics carry it as the `sli` label, so the Prometheus SLO specs count exactly the same requests.
+     */
+    sli?: boolean;
+    /**
+     * A response that stays open (Server-Sent Events, long polls): the socket's idle timeout is lifted for it, so a
+     * quiet stream is not cut. The request timeout already ends once the request is received, so it never cuts a
+     * response; such a route bounds itself (streams per client, heartbeats, dropping a client that does not read).
+     */
+    longLived?: boolean;
   }
 }
 

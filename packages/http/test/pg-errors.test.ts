@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
   fromDatabaseError,
   isDatabaseConnectionError,
+  isDatabaseFailure,
   isUniqueViolation,
   rejectingDuplicate,
 } from '../src/pg-errors.js';
@@ -17,6 +18,7 @@ beforeAll(async () => {
   client = new pg.Client({ connectionString: database.url });
   await client.connect();
   await client.query('create table t (id uuid primary key, email text unique not null, n int check (n > 0))');
+  await client.query('create table keyed (k text primary key, doc jsonb)');
 });
 afterAll(async () => {
   await client?.end();
@@ -79,6 +81,64 @@ describe('PostgreSQL error mapping, from real server errors', () => {
     await client.query('select pg_terminate_backend($1)', [pid]);
     const error = await victim.query('select 1').catch((e: unknown) => e);
     expect(fromDatabaseError(error)).toMatchObject({ statusCode: 503 });
+  });
+
+  it('maps a NUL in jsonb or text (22P05, 22021) to 400 INVALID_INPUT, not counted by the breaker', async () => {
+    const jsonb = await failure('insert into keyed values ($1, $2)', ['a', '{"label":"x\\u0000y"}']);
+    expect((jsonb as { code: string }).code).toBe('22P05');
+    const text = await failure('insert into keyed values ($1, null)', ['nul\u0000here']);
+    expect((text as { code: string }).code).toBe('22021');
+    for (const error of [jsonb, text]) {
+      expect(fromDatabaseError(error)).toMatchObject({ statusCode: 400, code: 'INVALID_INPUT' });
+      expect(isDatabaseFailure(error)).toBe(false);
+    }
+  });
+
+  it('maps an index row over the btree limit (54000) to 400 VALUE_TOO_LARGE', async () => {
+    // 2,000 random CJK characters: 6,000 bytes that do not compress under the 2,704-byte limit.
+    const key = Array.from({ length: 2000 }, () =>
+      String.fromCodePoint(0x4e00 + Math.floor(Math.random() * 20000)),
+    ).join('');
+    const error = await failure('insert into keyed values ($1, null)', [key]);
+    expect((error as { code: string }).code).toBe('54000');
+    expect(fromDatabaseError(error)).toMatchObject({ statusCode: 400, code: 'VALUE_TOO_LARGE' });
+    expect(isDatabaseFailure(error)).toBe(false);
+  });
+
+  it('maps a transaction over transaction_timeout (25P04) to 504, not counted by the breaker', async () => {
+    const victim = new pg.Client({ connectionString: database.url });
+    victim.on('error', () => undefined);
+    await victim.connect();
+    await victim.query("set transaction_timeout = '100ms'");
+    await victim.query('begin');
+    const error = await victim.query('select pg_sleep(1)').catch((e: unknown) => e);
+    await victim.end().catch(() => undefined);
+    expect((error as { code: string }).code).toBe('25P04');
+    expect(fromDatabaseError(error)).toMatchObject({ statusCode: 504, code: 'TIMEOUT' });
+    expect(isDatabaseFailure(error)).toBe(false);
+  });
+
+  it('counts a lost database but not a timed-out statement, a client abort, a full descriptor table or a bug', async () => {
+    const pool = new pg.Pool({ host: '127.0.0.1', port: 1, connectionTimeoutMillis: 500 });
+    const refused = await pool.query('select 1').catch((e: unknown) => e);
+    await pool.end();
+    expect(isDatabaseFailure(refused)).toBe(true);
+    await client.query("set statement_timeout = '50ms'");
+    const slow = await failure('select pg_sleep(1)');
+    await client.query('set statement_timeout = 0');
+    expect(isDatabaseFailure(slow)).toBe(false);
+
+    const aborted = Object.assign(new Error('aborted'), { code: 'ECONNRESET' });
+    expect(fromDatabaseError(aborted)).toMatchObject({ statusCode: 499, code: 'CLIENT_CLOSED_REQUEST' });
+    expect(isDatabaseFailure(aborted)).toBe(false);
+    const emfile = Object.assign(new Error('connect EMFILE 127.0.0.1:5432'), { code: 'EMFILE' });
+    expect(fromDatabaseError(emfile)).toMatchObject({ statusCode: 503, code: 'OVERLOADED' });
+    expect(isDatabaseFailure(emfile)).toBe(false);
+    expect(isDatabaseFailure(new TypeError('x is undefined'))).toBe(false);
+    // A socket reset by the database is still the database's.
+    expect(isDatabaseFailure(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }))).toBe(true);
+    expect(isDatabaseFailure({ code: 'XX000' })).toBe(true);
+    expect(isDatabaseFailure({ code: '53300' })).toBe(true);
   });
 
   it('leaves errors that are not from the database alone', () => {

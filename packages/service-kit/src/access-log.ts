@@ -6,6 +6,32 @@ export interface AccessLogOptions {
   slowRequestMs: number;
 }
 
+// Query parameters whose values are credentials (`?access_token=`, `?api_key=`, an OAuth `code`, a signed URL's `sig`).
+const SECRET_QUERY_KEY = /token|key|secret|password|passwd|signature|session|credential|auth|^code$|^sig$/i;
+
+function decoded(key: string): string {
+  try {
+    return decodeURIComponent(key.replaceAll('+', ' '));
+  } catch {
+    return key;
+  }
+}
+
+/** The URL as logged: every credential-like query value replaced, everything else as the client sent it. */
+function redactUrl(url: string): string {
+  const mark = url.indexOf('?');
+  if (mark < 0) return url;
+  const query = url
+    .slice(mark + 1)
+    .split('&')
+    .map((pair) => {
+      const equals = pair.indexOf('=');
+      const key = equals < 0 ? pair : pair.slice(0, equals);
+      return equals >= 0 && SECRET_QUERY_KEY.test(decoded(key)) ? `${key}=[REDACTED]` : pair;
+    });
+  return `${url.slice(0, mark)}?${query.join('&')}`;
+}
+
 /**
  * One log line per request, instead of Fastify's two. requestId and traceId are bound to `request.log` already
  * (the childLoggerFactory in createService), so the line carries them without building a child logger here.
@@ -17,7 +43,7 @@ export const accessLogPlugin = fp<AccessLogOptions>(
       const line = {
         method: request.method,
         route: request.routeOptions.url ?? null,
-        url: request.url,
+        url: redactUrl(request.url),
         statusCode: reply.statusCode,
         durationMs,
         slow: durationMs >= slowRequestMs,

@@ -25,13 +25,31 @@ export {
   databasePolicy,
   guardRepository,
 } from './db/database-guard.js';
+export { databaseMetrics } from './db/database-metrics.js';
 export { MigrationError, type Migrations, migrateToLatest } from './db/migrate.js';
 export { type LoggerSettings, loggerOptions, REDACT_PATHS } from './logger.js';
-export { metricsPlugin } from './metrics.js';
+export {
+  DEFAULT_METRICS_REFRESH_MS,
+  type MetricsConfig,
+  type MetricsOptions,
+  metricsConfig,
+  metricsOptionsFrom,
+  metricsPlugin,
+} from './metrics.js';
 export { serviceMigrations } from './migrations.js';
 export { openApiPlugin } from './openapi.js';
+export {
+  DEFAULT_RATE_LIMIT_MAX,
+  DEFAULT_RATE_LIMIT_WINDOW_MS,
+  DEFAULT_RATE_LIMIT_WRITE_MAX,
+  type RateLimitConfig,
+  type RateLimitOptions,
+  rateLimitConfig,
+  rateLimitOptionsFrom,
+  rateLimitPlugin,
+} from './rate-limit.js';
 export { type MigrateCommandOptions, type RunServiceOptions, runMigrations, runService } from './run.js';
-export { securityPlugin } from './security.js';
+export { type SecurityOptions, securityPlugin } from './security.js';
 export {
   type CreateServiceOptions,
   createService,

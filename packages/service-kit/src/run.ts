@@ -91,7 +91,8 @@ export async function runDatabaseCommand<S extends ConfigSchema>(
     database = await openDatabase(
       {
         service: name,
-        url: config.DATABASE_URL,
+        // Scripts are the operator's: they run as the tables' owner when the service itself is a limited role.
+        url: config.DATABASE_MIGRATION_URL ?? config.DATABASE_URL,
         dataDir: config.DATA_DIR,
         poolMax: 1,
         connectTimeoutMs: config.DB_CONNECT_TIMEOUT_MS,

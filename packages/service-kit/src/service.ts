@@ -22,15 +22,19 @@ import Fastify, {
 import type { DestinationStream } from 'pino';
 import { accessLogPlugin } from './access-log.js';
 import { sloBurnStopCondition } from './chaos-stop.js';
-import type { BaseConfig } from './config.js';
+import { allowedHostsFrom, type BaseConfig, corsOriginsFrom } from './config.js';
 import { databasePlugin } from './db/database.js';
 import { DATABASE_POLICY, databaseGuardPlugin, databasePolicy } from './db/database-guard.js';
+import { databaseMetrics } from './db/database-metrics.js';
 import type { Migrations } from './db/migrate.js';
 import { logDestination, loggerOptions } from './logger.js';
-import { metricsPlugin } from './metrics.js';
+import { metricsOptionsFrom, metricsPlugin } from './metrics.js';
 import { serviceMigrations } from './migrations.js';
 import { openApiPlugin } from './openapi.js';
+import { rateLimitOptionsFrom } from './rate-limit.js';
+import { requestOriginPlugin } from './request-origin.js';
 import { securityPlugin } from './security.js';
+import { connectionLimitsPlugin, serverLimits } from './server-limits.js';
 import { buildValidator } from './validation.js';
 
 export interface ServiceDefinition {
@@ -75,13 +79,12 @@ function server(service: ServiceDefinition, config: BaseConfig, logStream: Desti
   const app = Fastify({
     logger: { ...logger, stream: logStream ?? logDestination(config.NODE_ENV) },
     genReqId: requestIdFrom,
-    trustProxy: config.TRUST_PROXY,
+    ...serverLimits(config),
     // One child logger per request, carrying both ids, instead of a second child made in a hook.
     childLoggerFactory: (logger, bindings, options, raw) =>
       logger.child({ ...bindings, traceId: traceOf(raw as IncomingMessage).traceId }, options),
     // The access log writes one line per request instead of Fastify's two.
     logController: new LogController({ requestIdLogLabel: 'requestId', disableRequestLogging: true }),
-    bodyLimit: config.BODY_LIMIT_BYTES,
     pluginTimeout: PLUGIN_TIMEOUT_MS,
     // Fastify types this factory as Ajv's own compile function, not the route-aware one it calls at runtime.
     schemaController: { compilersFactory: { buildValidator: buildValidator as never } },
@@ -107,31 +110,41 @@ export async function createService({
   await app.register(lifecyclePlugin);
   app.lifecycle.record('config');
   await app.register(requestContextPlugin);
+  await app.register(connectionLimitsPlugin, {
+    maxConnections: config.MAX_CONNECTIONS,
+    headersTimeoutMs: config.HEADERS_TIMEOUT_MS,
+  });
   await app.register(accessLogPlugin, { slowRequestMs: config.SLOW_REQUEST_MS });
   await app.register(errorHandlerPlugin);
-  await app.register(securityPlugin, {
-    rateLimitMax: config.RATE_LIMIT_MAX,
-    rateLimitWindowMs: config.RATE_LIMIT_WINDOW_MS,
+  await app.register(requestOriginPlugin, {
+    allowedHosts: allowedHostsFrom(config),
+    corsOrigins: corsOriginsFrom(config),
   });
-  // After the rate limiter, so token guesses spend the caller's budget like any other request.
-  await app.register(authPlugin, authOptionsFrom(config, service.name));
   await app.register(metricsRegistryPlugin, { service: service.name });
-  await app.register(metricsPlugin);
+  await app.register(securityPlugin, { rateLimit: rateLimitOptionsFrom(config, service.name) });
+  // A route's scope check runs before its rate limit, so the limit is per token subject where there is one.
+  await app.register(authPlugin, authOptionsFrom(config, service.name));
+  await app.register(metricsPlugin, metricsOptionsFrom(config));
   await app.register(openApiPlugin, {
     title: service.name,
     version: service.version,
     ...(service.description ? { description: service.description } : {}),
   });
+  const dbMetrics = databaseMetrics(app.metricsRegistry);
   await app.register(databasePlugin, {
     service: service.name,
     url: config.DATABASE_URL,
     dataDir: config.DATA_DIR,
     poolMax: config.DB_POOL_MAX,
     connectTimeoutMs: config.DB_CONNECT_TIMEOUT_MS,
-    statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS,
+    // The database cancels (and rolls back) a statement over the guard's budget itself, before the guard gives up.
+    statementTimeoutMs: Math.min(config.DB_STATEMENT_TIMEOUT_MS, config.DB_QUERY_TIMEOUT_MS),
     migrations: serviceMigrations(service),
     migrateOnStart: config.MIGRATE_ON_START,
+    onQuery: dbMetrics.onQuery,
+    migrationUrl: config.DATABASE_MIGRATION_URL,
   });
+  dbMetrics.observePool(app.database.pool);
   await app.register(resilience, {
     policies: {
       [DATABASE_POLICY]: databasePolicy({

@@ -9,7 +9,14 @@ import { afterAll, beforeAll, beforeEach, inject } from 'vitest';
 import type { ServiceApp } from './service.js';
 
 /** What every test app runs with unless its `env` says otherwise: quiet logs, and no rate limit in the way. */
-const TEST_ENV = { NODE_ENV: 'test', LOG_LEVEL: 'silent', RATE_LIMIT_MAX: '100000' };
+const TEST_ENV = {
+  NODE_ENV: 'test',
+  LOG_LEVEL: 'silent',
+  RATE_LIMIT_MAX: '100000',
+  RATE_LIMIT_WRITE_MAX: '100000',
+  // Collected on every scrape, so a test reads what it just did.
+  METRICS_REFRESH_MS: '0',
+};
 
 export interface TestAppOptions<S extends ConfigSchema, A extends ServiceApp> {
   buildApp: (config: Static<S>) => Promise<A>;
@@ -98,20 +105,25 @@ const baseEnv = (env: Record<string, string>) => ({ PATH: process.env.PATH ?? ''
 
 /**
  * Starts `node <script>` with only PATH and `env` in its environment (so the test's own variables never leak in)
- * and resolves once the service logs the address it listens on.
+ * and resolves once the service logs the address it listens on. `inTerminal` starts it as a terminal would: in a
+ * process group of its own, which `stop` then signals as a whole, as Ctrl-C does.
  */
 export function startServiceProcess(
   script: string,
   env: Record<string, string> = {},
+  { inTerminal = false }: { inTerminal?: boolean } = {},
 ): Promise<ServiceProcess> {
   const child = spawn(process.execPath, [script], {
     env: baseEnv({ NODE_ENV: 'test', LOG_LEVEL: 'info', PORT: '0', ...env }),
     stdio: ['ignore', 'pipe', 'pipe'],
+    // A terminal runs a command as a process group of its own and Ctrl-C signals that whole group.
+    detached: inTerminal,
   });
   let output = '';
   const stop = async (signal: NodeJS.Signals = 'SIGTERM') => {
     const exited = child.exitCode === null ? once(child, 'exit') : Promise.resolve([child.exitCode]);
-    child.kill(signal);
+    if (inTerminal) process.kill(-(child.pid as number), signal);
+    else child.kill(signal);
     const [code] = await exited;
     return code as number | null;
   };

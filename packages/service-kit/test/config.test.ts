@@ -78,6 +78,18 @@ describe('loadConfig cross-checks and secrets', () => {
     expect(loadConfig(BaseConfigSchema, {}).CHAOS_ENABLED).toBe(false);
   });
 
+  it('refuses a TRUST_PROXY that is neither a hop count nor addresses, and headers slower than the request', () => {
+    expect(() => loadConfig(BaseConfigSchema, { TRUST_PROXY: '10.0.0.0/33, proxy.local' })).toThrow(
+      /TRUST_PROXY: "10.0.0.0\/33", "proxy.local" is not a hop count/,
+    );
+    expect(loadConfig(BaseConfigSchema, { TRUST_PROXY: '10.0.0.0/8, ::1, uniquelocal' }).TRUST_PROXY).toBe(
+      '10.0.0.0/8, ::1, uniquelocal',
+    );
+    expect(() =>
+      loadConfig(BaseConfigSchema, { HEADERS_TIMEOUT_MS: '20000', REQUEST_TIMEOUT_MS: '10000' }),
+    ).toThrow(/HEADERS_TIMEOUT_MS \(20000\) must not exceed REQUEST_TIMEOUT_MS \(10000\)/);
+  });
+
   it('never prints the value of a secret variable', () => {
     let message = '';
     try {

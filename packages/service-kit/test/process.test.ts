@@ -1,5 +1,8 @@
 import { spawn } from 'node:child_process';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createTestDatabase, type TestDatabase } from '@steadfast/embedded-pg/testing';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -55,6 +58,47 @@ describe('SIGTERM to a running service process', () => {
     expect(positions.every((position) => position >= 0)).toBe(true);
     expect([...positions].sort((a, b) => a - b)).toEqual(positions);
   }, 30_000);
+});
+
+async function untilEntered(port: number, count: number) {
+  for (;;) {
+    const { entered } = (await (await fetch(`http://127.0.0.1:${port}/entered`)).json()) as {
+      entered: number;
+    };
+    if (entered === count) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+describe('Ctrl-C in the terminal of a service on the embedded PostgreSQL', () => {
+  it('completes the queries in flight, stops the server after the drain, and exits 0 with no error', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'slow-service-'));
+    await chmod(root, 0o755);
+    try {
+      const service = await startServiceProcess(
+        SERVICE,
+        { SLOW_MS: '1500', DATA_DIR: join(root, 'data') },
+        { inTerminal: true },
+      );
+      const port = Number(new URL(service.url).port);
+      const inFlight = Array.from({ length: 5 }, () => get(port, '/slow-query'));
+      await untilEntered(port, 5);
+
+      const exited = service.stop('SIGINT');
+      expect(await Promise.all(inFlight)).toEqual(Array(5).fill(200));
+      expect(await exited).toBe(0);
+      const levels = service
+        .output()
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => (JSON.parse(line) as { level: number }).level);
+      expect(levels.filter((level) => level >= 50)).toEqual([]);
+      expect(service.output()).not.toContain('terminating connection');
+      expect(service.output()).toContain('shutdown: embedded PostgreSQL stop done');
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  }, 90_000);
 });
 
 describe('logs of a service started in a terminal', () => {

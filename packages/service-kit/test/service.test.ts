@@ -4,12 +4,19 @@ import { ConflictError } from '@steadfast/errors';
 import pg from 'pg';
 import { Counter } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { allowedHostsFrom } from '../src/config.js';
 import { createService, type ServiceApp } from '../src/service.js';
 import { logCapture, testConfig } from './helpers.js';
 
 let database: TestDatabase;
 let app: ServiceApp;
 let logs: ReturnType<typeof logCapture>;
+// Production refuses to load without a JWT key source, issuer and audience.
+const PRODUCTION_AUTH = {
+  AUTH_JWT_SECRET: 's'.repeat(32),
+  AUTH_ISSUER: 'https://issuer',
+  AUTH_AUDIENCE: 'kit',
+};
 
 async function buildTestApp(env: Record<string, string> = {}) {
   logs = logCapture();
@@ -44,10 +51,10 @@ async function buildTestApp(env: Record<string, string> = {}) {
         .selectNoFrom((eb) => eb.val(1).as('x'))
         .execute();
     }
-    if (what === 'unique')
-      await built.database.pool.query("select 1/0 from (select 'x') t where false or (select 1/0) = 1");
+    if (what === 'unknown-sql') await built.database.pool.query('select * from no_such_table');
     throw new Error('boom');
   });
+  built.get('/ip', async (request) => ({ ip: request.ip }));
   built.get('/slow', async () => {
     await new Promise((resolve) => setTimeout(resolve, 80));
     return { ok: true };
@@ -58,6 +65,14 @@ async function buildTestApp(env: Record<string, string> = {}) {
   });
   return built;
 }
+
+const expectEnvelope = (body: { error: Record<string, unknown> }, code: string, type: string) => {
+  expect(body.error).toMatchObject({ code, type });
+  expect(body.error.requestId).toEqual(expect.any(String));
+  expect(body.error.traceId).toMatch(/^[0-9a-f]{32}$/);
+  expect(new Date(body.error.timestamp as string).toString()).not.toBe('Invalid Date');
+  expect(JSON.stringify(body)).not.toMatch(/at .*\.(ts|js):\d+/);
+};
 
 beforeAll(async () => {
   database = await createTestDatabase(inject('postgresAdminUrl'));
@@ -120,17 +135,23 @@ describe('logging', () => {
     expect(text).not.toContain('hunter2');
     expect(text).toContain('[REDACTED]');
   });
+
+  it('replaces credential values in the logged query string and keeps the rest', async () => {
+    await app.inject({
+      url: '/slow?access_token=tok-1&api%5Fkey=key-2&client_secret=sec-3&code=code-4&page=2&q=a%20b&flag',
+      headers: { 'x-request-id': 'query-secrets' },
+    });
+    const line = logs.lines.find(
+      (l) => l.requestId === 'query-secrets' && String(l.msg).startsWith('request completed'),
+    );
+    expect(line?.url).toBe(
+      '/slow?access_token=[REDACTED]&api%5Fkey=[REDACTED]&client_secret=[REDACTED]&code=[REDACTED]&page=2&q=a%20b&flag',
+    );
+    expect(logs.text()).not.toMatch(/tok-1|key-2|sec-3|code-4/);
+  });
 });
 
 describe('the error envelope', () => {
-  const expectEnvelope = (body: { error: Record<string, unknown> }, code: string, type: string) => {
-    expect(body.error).toMatchObject({ code, type });
-    expect(body.error.requestId).toEqual(expect.any(String));
-    expect(body.error.traceId).toMatch(/^[0-9a-f]{32}$/);
-    expect(new Date(body.error.timestamp as string).toString()).not.toBe('Invalid Date');
-    expect(JSON.stringify(body)).not.toMatch(/at .*\.(ts|js):\d+/);
-  };
-
   it('lists each bad field of a validation failure', async () => {
     const response = await app.inject({
       method: 'POST',
@@ -179,16 +200,16 @@ describe('the error envelope', () => {
   });
 
   it('maps a PostgreSQL error it does not know to a generic 500', async () => {
-    const response = await app.inject({ url: '/throw/unique' });
+    const response = await app.inject({ url: '/throw/unknown-sql' });
     expect(response.statusCode).toBe(500);
-    expect(response.body).not.toContain('division');
+    expect(response.body).not.toContain('no_such_table');
   });
 
   it('answers unknown routes with a 404 envelope', async () => {
     const response = await app.inject({ url: '/nowhere?x=1' });
     expect(response.statusCode).toBe(404);
     expectEnvelope(response.json(), 'NOT_FOUND', 'client');
-    expect(response.json().error.message).toContain('/nowhere');
+    expect(response.json().error.message).not.toContain('/nowhere');
   });
 
   it('answers malformed JSON with 400', async () => {
@@ -254,16 +275,96 @@ describe('security, metrics and docs', () => {
     }
   });
 
-  it('rate limits per forwarded client when TRUST_PROXY is on', async () => {
+  it('rate limits per forwarded client when TRUST_PROXY is on, and a spoofed left-most hop changes nothing', async () => {
     const proxied = await buildTestApp({ RATE_LIMIT_MAX: '1', TRUST_PROXY: 'true' });
     try {
-      const from = (ip: string) => proxied.inject({ url: '/slow', headers: { 'x-forwarded-for': ip } });
+      const from = (forwarded: string) =>
+        proxied.inject({ url: '/slow', headers: { 'x-forwarded-for': forwarded } });
       expect((await from('10.0.0.1')).statusCode).toBe(200);
       expect((await from('10.0.0.2')).statusCode).toBe(200);
       expect((await from('10.0.0.1')).statusCode).toBe(429);
+      // `true` is one hop: the address the load balancer saw, whatever the client put before it.
+      expect((await from('203.0.113.9, 10.0.0.1')).statusCode).toBe(429);
+      expect((await from('203.0.113.10, 10.0.0.2')).statusCode).toBe(429);
     } finally {
       await proxied.close();
     }
+  });
+
+  it.each([
+    ['false', '127.0.0.1', '127.0.0.1'],
+    ['1', '127.0.0.1', '10.0.0.2'],
+    ['2', '127.0.0.1', '10.0.0.1'],
+    ['127.0.0.0/8, ::1', '127.0.0.1', '10.0.0.2'],
+    ['loopback', '127.0.0.1', '10.0.0.2'],
+    // A client that reaches the port directly is not one of the listed proxies: its own address counts.
+    ['192.0.2.0/24', '198.51.100.7', '198.51.100.7'],
+  ])('TRUST_PROXY=%s from %s sees the client as %s', async (trust, remoteAddress, ip) => {
+    const proxied = await buildTestApp({ TRUST_PROXY: trust });
+    try {
+      const response = await proxied.inject({
+        url: '/ip',
+        remoteAddress,
+        headers: { 'x-forwarded-for': '203.0.113.9, 10.0.0.1, 10.0.0.2' },
+      });
+      expect(response.json()).toEqual({ ip });
+    } finally {
+      await proxied.close();
+    }
+  });
+
+  it('answers only the loopback names outside production, 421 in the envelope otherwise, and probes any host', async () => {
+    for (const host of ['localhost:3000', '127.0.0.1', '[::1]:8080']) {
+      expect((await app.inject({ url: '/slow', headers: { host } })).statusCode, host).toBe(200);
+    }
+    const rebound = await app.inject({ url: '/slow', headers: { host: 'attacker.example:3000' } });
+    expect(rebound.statusCode).toBe(421);
+    expectEnvelope(rebound.json(), 'MISDIRECTED_REQUEST', 'client');
+    expect((await app.inject({ url: '/health/live', headers: { host: '10.1.2.3:3000' } })).statusCode).toBe(
+      200,
+    );
+  });
+
+  it('takes ALLOWED_HOSTS as names, subdomain suffixes or *, and any host by default in production', async () => {
+    const listed = await buildTestApp({ ALLOWED_HOSTS: 'api.example.com, .internal.example' });
+    try {
+      const status = async (host: string) =>
+        (await listed.inject({ url: '/slow', headers: { host } })).statusCode;
+      expect(await status('api.example.com')).toBe(200);
+      expect(await status('users.internal.example:8443')).toBe(200);
+      expect(await status('localhost')).toBe(421);
+      expect(await status('evil-internal.example')).toBe(421);
+    } finally {
+      await listed.close();
+    }
+    expect(allowedHostsFrom(testConfig({ NODE_ENV: 'production', ...PRODUCTION_AUTH }))).toEqual(['*']);
+    expect(allowedHostsFrom(testConfig({ ALLOWED_HOSTS: '*' }))).toEqual(['*']);
+  });
+
+  it('sends no CORS headers by default, and allows only CORS_ORIGINS when set', async () => {
+    const preflight = (target: ServiceApp, origin: string) =>
+      target.inject({
+        method: 'OPTIONS',
+        url: '/slow',
+        headers: { origin, 'access-control-request-method': 'GET' },
+      });
+    const closed = await app.inject({ url: '/slow', headers: { origin: 'https://app.example.com' } });
+    expect(closed.headers['access-control-allow-origin']).toBeUndefined();
+    const open = await buildTestApp({ CORS_ORIGINS: 'https://app.example.com' });
+    try {
+      const allowed = await preflight(open, 'https://app.example.com');
+      expect(allowed.statusCode).toBe(204);
+      expect(allowed.headers['access-control-allow-origin']).toBe('https://app.example.com');
+      const simple = await open.inject({ url: '/slow', headers: { origin: 'https://app.example.com' } });
+      expect(simple.headers['access-control-allow-origin']).toBe('https://app.example.com');
+      const other = await preflight(open, 'https://evil.example');
+      expect(other.headers['access-control-allow-origin']).toBeUndefined();
+    } finally {
+      await open.close();
+    }
+    expect(() => testConfig({ CORS_ORIGINS: 'https://ok.example, app.example.com' })).toThrow(
+      /CORS_ORIGINS: "app.example.com" is not an origin/,
+    );
   });
 
   it('exposes request metrics by route template and lets the app add its own', async () => {

@@ -22,10 +22,11 @@ export class SloSpecError extends Error {
 
   constructor(
     readonly field: string,
-    message: string,
+    /** What is wrong with the field, without the file and field in front. */
+    readonly detail: string,
     readonly source?: string,
   ) {
-    super(`${source === undefined ? '' : `${source}: `}${field}: ${message}`);
+    super(`${source === undefined ? '' : `${source}: `}${field}: ${detail}`);
     this.name = 'SloSpecError';
   }
 }

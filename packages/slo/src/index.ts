@@ -9,6 +9,7 @@ export {
   burnRateFactor,
   DEFAULT_ALERT_WINDOWS,
 } from './alert-windows.js';
+export { type PeriodAlertWindows, parseAlertWindows } from './alert-windows-spec.js';
 export {
   type BudgetPolicy,
   type BudgetPolicyThresholds,
@@ -46,18 +47,27 @@ export {
 } from './plugin.js';
 export {
   type AlertingRule,
+  type GenerateOptions,
   generateRules,
+  type KubernetesObject,
   type RecordingRule,
   type RuleFile,
   type RuleGroup,
+  renderPrometheusRule,
   renderRules,
 } from './rules.js';
 export { availability, errorRatio, type WindowCounts } from './sli.js';
 export type { ServedRequest } from './sli-event.js';
 export { sloMigrations } from './sli-migrations.js';
 export type { SliMinutesTable, SloDatabase } from './sli-store.js';
-export type { SeverityAlerting, SloAlerting, SloDefinition } from './slo-definition.js';
+export type {
+  SeverityAlerting,
+  SliQueries,
+  SloAlerting,
+  SloDefinition,
+  SpecFormat,
+} from './slo-definition.js';
 export { SloListResponseSchema, SloParamsSchema, SloResponseSchema, SloStatusSchema } from './slo-schema.js';
 export { type SloAlertStatus, type SloStatus, type SloStatusInput, sloStatus } from './slo-status.js';
-export { parseSlothSpec, SLOTH_SPEC_VERSION, type SlothSpec } from './sloth-spec.js';
+export { parseSlothCrd, parseSlothSpec, SLOTH_SPEC_VERSION, type SlothSpec } from './sloth-spec.js';
 export { DEFAULT_PERIOD_DAYS, type ParseSpecsOptions, parseSpecs } from './specs.js';

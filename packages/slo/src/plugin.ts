@@ -102,7 +102,9 @@ async function sloPluginImpl(app: FastifyInstance, options: SloPluginOptions): P
   // Decided once per route: operational routes are not counted, and neither are unmatched URLs (scanners and
   // typos reach the not-found handler, which has no route hooks). Routes registered before this plugin are not seen.
   app.addHook('onRoute', (route) => {
-    if (!route.config?.operational) route.onResponse = [...routeHooks(route.onResponse), recordSli];
+    if (route.config?.operational) return;
+    route.onResponse = [...routeHooks(route.onResponse), recordSli];
+    route.config = { ...route.config, sli: true };
   });
 
   // Scheduled after each flush ends, so a slow database never has two flushes in flight.

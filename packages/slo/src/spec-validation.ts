@@ -1,12 +1,23 @@
-import type { Static, TSchema } from '@sinclair/typebox';
+import { type Static, type TSchema, Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { SloSpecError } from './errors.js';
-import { hasWindowPlaceholder } from './slo-definition.js';
+import { promqlSyntaxError } from './promql.js';
+import { hasWindowPlaceholder, renderQuery, unknownTemplateActions } from './slo-definition.js';
 
-/** Prometheus label names, Sloth service and SLO names, and alert names (which must be metric names). */
+/**
+ * Prometheus label names, Sloth service and SLO names, and alert names. Prometheus (and Sloth) accept
+ * any alert name; this keeps to names Alertmanager routes and people type without quoting, hyphens included.
+ */
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 const SLO_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
-const ALERT_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
+const ALERT_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:.-]*$/;
+
+/** Label values as YAML writes them: Sloth reads `generated: true` and `tier: 2` as the strings. */
+export const LabelsSchema = Type.Record(
+  Type.String(),
+  Type.Union([Type.String(), Type.Number(), Type.Boolean()]),
+);
+export type SpecLabels = Static<typeof LabelsSchema>;
 
 /** `/slos/0/objective` → `slos[0].objective`, the way the YAML reads. */
 export function fieldOf(pointer: string, base = ''): string {
@@ -48,13 +59,15 @@ export function checkPattern(
   const pattern = kind === 'slo' ? SLO_NAME : ALERT_NAME;
   if (!pattern.test(value)) {
     const what =
-      kind === 'slo' ? 'letters, digits, _, . and -' : 'a Prometheus metric name ([a-zA-Z_:][a-zA-Z0-9_:]*)';
+      kind === 'slo'
+        ? 'letters, digits, _, . and -'
+        : 'letters, digits, _, :, . and -, not starting with a digit';
     throw new SloSpecError(field, `must be ${what}; got ${shown(value)}`, source);
   }
 }
 
 export function checkLabels(
-  labels: Record<string, string> | undefined,
+  labels: SpecLabels | undefined,
   field: string,
   source: string | undefined,
 ): Record<string, string> {
@@ -67,16 +80,55 @@ export function checkLabels(
       throw new SloSpecError(`${field}.${name}`, 'labels starting with sloth_ are reserved', source);
     }
   }
-  return { ...labels };
+  return Object.fromEntries(Object.entries(labels ?? {}).map(([name, value]) => [name, String(value)]));
 }
 
-export function checkWindowPlaceholder(query: string, field: string, source: string | undefined): string {
-  if (!hasWindowPlaceholder(query)) {
+/**
+ * A query template as Sloth reads it: `{{.window}}` where the range goes (none in a threshold metric,
+ * which is a value sampled each minute), no other template action, and PromQL once the window is filled in.
+ */
+export function checkQuery(
+  query: string,
+  field: string,
+  source: string | undefined,
+  { window = 'required' }: { window?: 'required' | 'forbidden' } = {},
+): string {
+  const [unknown] = unknownTemplateActions(query);
+  if (unknown !== undefined) {
+    throw new SloSpecError(field, `uses ${unknown}; the only template variable is {{.window}}`, source);
+  }
+  if (window === 'required' && !hasWindowPlaceholder(query)) {
     throw new SloSpecError(
       field,
       `must contain {{.window}} where the range goes, e.g. [{{.window}}]; got ${shown(query)}`,
       source,
     );
   }
+  if (window === 'forbidden' && hasWindowPlaceholder(query)) {
+    throw new SloSpecError(
+      field,
+      'is a value, sampled each minute: write its own range, e.g. [5m], not {{.window}}',
+      source,
+    );
+  }
+  const syntax = promqlSyntaxError(renderQuery(query, '5m'));
+  if (syntax !== undefined) throw new SloSpecError(field, `${syntax} (with 5m for {{.window}})`, source);
   return query;
+}
+
+/** The same text for errors and total would make every event an error (or, for good, none). */
+export function checkDistinct(
+  query: string,
+  other: string,
+  field: string,
+  otherField: string,
+  source: string | undefined,
+): void {
+  if (renderQuery(query, '5m') === renderQuery(other, '5m')) {
+    throw new SloSpecError(
+      field,
+      `is the same query as ${otherField}, so the SLI would be constant; got ${shown(query)}`,
+      source,
+    );
+  }
 }

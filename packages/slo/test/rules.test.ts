@@ -113,7 +113,14 @@ describe('rules from a Sloth spec', () => {
         ['3d', '1', '0.001'],
       ],
     ]);
-    for (const a of list) expect(a.expr).toContain('\nand ignoring (sloth_window)\n');
+    // As Sloth writes them: the window label is dropped, so the alert carries the SLO's labels only.
+    for (const a of list) expect(a.expr.match(/\) without \(sloth_window\)/g)).toHaveLength(2);
+  });
+
+  it('keep the short window label on alerts only when asked', () => {
+    const [kept] = alerts(generateRules(parseSpecs(fixture('sloth.yaml')), { keepWindowLabel: true }));
+    expect(kept!.expr).toContain('\nand ignoring (sloth_window)\n');
+    expect(kept!.expr).not.toContain('without');
   });
 
   it('label and annotate alerts like Sloth', () => {
@@ -136,9 +143,20 @@ describe('rules from a Sloth spec', () => {
     );
   });
 
-  it('derive factors from a custom period', () => {
-    const factors = alerts(rulesOf('sloth.yaml', 7)).map((a) => /> \(([\d.]+) \*/.exec(a.expr)?.[1]);
-    expect(factors).toEqual(['3.36', '1.4', '0.7', String(7 / 30)]);
+  it('scale the budget shares of 28 days as Sloth does', () => {
+    const factors = alerts(rulesOf('sloth.yaml', 28)).map((a) => /> \(([\d.]+) \*/.exec(a.expr)?.[1]);
+    expect(factors).toEqual(['13.44', '5.6', '2.8', String(28 / 30)]);
+  });
+
+  it('keep the 30-day burn rates for other periods, so no tier fires below a burn rate of 1', () => {
+    // Regression: 7 days scaled the shares, paging at 3.36 and ticketing at 0.7 and 0.23, which fires on
+    // SLOs that end the week inside their budget.
+    const list = alerts(rulesOf('sloth.yaml', 7));
+    const factors = list.map((a) => /> \(([\d.]+) \*/.exec(a.expr)?.[1]);
+    expect(factors).toEqual(['14.4', '6', '3', '1']);
+    expect(list[0]!.annotations.description).toBe(
+      'Error budget burn rate is over 14.4x in the last 1h and 5m: 8.571% of the 7d budget spent in 1h.',
+    );
     expect(records(rulesOf('sloth.yaml', 7)).map((r) => r.record)).toContain('slo:sli_error:ratio_rate1w');
   });
 

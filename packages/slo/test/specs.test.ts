@@ -4,50 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { SloSpecError } from '../src/errors.js';
 import { parseSpecs } from '../src/specs.js';
+import { openSlo, sloth } from './spec-documents.js';
 
 const fixture = (name: string): string =>
   readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
-
-const slothSlo = () => ({
-  name: 'availability',
-  objective: 99.9,
-  sli: {
-    events: {
-      error_query: 'sum(rate(errors_total[{{.window}}]))',
-      total_query: 'sum(rate(requests_total[{{ .window }}]))',
-    },
-  },
-  alerting: { name: 'HighErrorRate' },
-});
-const sloth = (change: (spec: Record<string, any>) => void = () => {}): string => {
-  const spec: Record<string, any> = { version: 'prometheus/v1', service: 'svc', slos: [slothSlo()] };
-  change(spec);
-  return stringify(spec);
-};
-
-const openSlo = (change: (doc: Record<string, any>) => void = () => {}): string => {
-  const doc: Record<string, any> = {
-    apiVersion: 'openslo/v1',
-    kind: 'SLO',
-    metadata: { name: 'availability' },
-    spec: {
-      service: 'svc',
-      indicator: {
-        spec: {
-          ratioMetric: {
-            bad: { metricSource: { spec: { query: 'sum(rate(errors_total[{{.window}}]))' } } },
-            total: { metricSource: { spec: { query: 'sum(rate(requests_total[{{.window}}]))' } } },
-          },
-        },
-      },
-      timeWindow: [{ duration: '30d', isRolling: true }],
-      budgetingMethod: 'Occurrences',
-      objectives: [{ target: 0.999 }],
-    },
-  };
-  change(doc);
-  return stringify(doc);
-};
 
 describe('Sloth prometheus/v1 specs', () => {
   it('become SLO definitions', () => {
@@ -95,7 +55,7 @@ describe('Sloth prometheus/v1 specs', () => {
     ['version', (s: any) => (s.version = 'prometheus/v2'), /version: must be version: prometheus\/v1/],
     ['service', (s: any) => delete s.service, /service: Expected required property/],
     ['service', (s: any) => (s.service = 'my service'), /service: must be letters/],
-    ['labels.tier', (s: any) => (s.labels = { tier: 2 }), /labels\.tier: Expected string; got 2/],
+    ['labels.tier', (s: any) => (s.labels = { tier: { level: 2 } }), /labels\.tier: Expected union value/],
     [
       'labels.bad-name',
       (s: any) => (s.labels = { 'bad-name': 'x' }),
@@ -132,7 +92,7 @@ describe('Sloth prometheus/v1 specs', () => {
     [
       'slos[0].sli.raw',
       (s: any) => (s.slos[0].sli = { raw: { error_ratio_query: 'x' } }),
-      /slos\[0\]\.sli\.raw: is not supported; use sli\.events/,
+      /slos\[0\]\.sli\.raw\.error_ratio_query: must contain \{\{\.window\}\}/,
     ],
     [
       'slos[0].alerting.name',
@@ -141,8 +101,8 @@ describe('Sloth prometheus/v1 specs', () => {
     ],
     [
       'slos[0].alerting.name',
-      (s: any) => (s.slos[0].alerting.name = 'high-errors'),
-      /slos\[0\]\.alerting\.name: must be a Prometheus metric name/,
+      (s: any) => (s.slos[0].alerting.name = 'high errors'),
+      /slos\[0\]\.alerting\.name: must be letters, digits, _, :, \. and -/,
     ],
     [
       'slos[0].alerting.page_alert.disable',
@@ -182,7 +142,7 @@ describe('OpenSLO v1 specs', () => {
       spec: 'openslo/v1',
       alerting: { name: 'MyServiceRequestsAvailabilityErrorBudgetBurn' },
     });
-    expect(slo?.errorQuery).toContain(
+    expect((slo!.sli as { errorQuery: string }).errorQuery).toContain(
       ') - ((sum(rate(http_request_duration_seconds_count{job="myservice",code!~"(5..|429)"}',
     );
   });
@@ -205,14 +165,18 @@ describe('OpenSLO v1 specs', () => {
       d.spec.objectives = [{ target: 0.99 }, { targetPercent: 99.9 }];
     });
     const slos = parseSpecs(`${slo}---\n${sli}`);
-    expect(slos.map((s) => [s.id, s.objective, s.errorQuery])).toEqual([
+    expect(slos.map((s) => [s.id, s.objective, (s.sli as { errorQuery: string }).errorQuery])).toEqual([
       ['svc-availability-0', 0.99, 'sum(rate(e[{{.window}}]))'],
       ['svc-availability-1', 0.999, 'sum(rate(e[{{.window}}]))'],
     ]);
   });
 
   it.each([
-    ['kind', (d: any) => (d.kind = 'SL0'), /kind: must be SLO, SLI or/],
+    [
+      'kind',
+      (d: any) => (d.kind = 'SL0'),
+      /kind: must be SLO, SLI, DataSource, AlertPolicy, AlertCondition, Service/,
+    ],
     ['metadata.name', (d: any) => delete d.metadata.name, /metadata\.name: Expected required property/],
     ['spec.service', (d: any) => (d.spec.service = 7), /spec\.service: Expected string; got 7/],
     [
@@ -228,12 +192,12 @@ describe('OpenSLO v1 specs', () => {
     [
       'spec.timeWindow[0].isRolling',
       (d: any) => (d.spec.timeWindow[0].isRolling = false),
-      /spec\.timeWindow\[0\]\.isRolling: only rolling windows/,
+      /spec\.timeWindow\[0\]\.calendar\.startTime: is required for a calendar window/,
     ],
     [
       'spec.budgetingMethod',
       (d: any) => (d.spec.budgetingMethod = 'Timeslices'),
-      /spec\.budgetingMethod: only Occurrences is supported; got "Timeslices"/,
+      /spec\.objectives\[0\]\.timeSliceWindow: is required for Timeslices, a duration of at most 5m/,
     ],
     [
       'spec.objectives[0].target',
@@ -248,7 +212,7 @@ describe('OpenSLO v1 specs', () => {
     [
       'spec.indicator',
       (d: any) => delete d.spec.indicator,
-      /spec\.indicator: is required \(or indicatorRef\)/,
+      /spec\.indicator: is required \(or indicatorRef, or one per objective\)/,
     ],
     [
       'spec.indicatorRef',
@@ -275,7 +239,7 @@ describe('OpenSLO v1 specs', () => {
     [
       'apiVersion',
       (d: any) => (d.apiVersion = 'openslo/v2'),
-      /apiVersion: must be version: prometheus\/v1 \(Sloth\) or apiVersion: openslo\/v1 \(OpenSLO\); got "openslo\/v2"/,
+      /apiVersion: must be .*sloth\.slok\.dev\/v1 \(Sloth CRD\), openslo\/v1 or openslo\/v1alpha \(OpenSLO\); got "openslo\/v2"/,
     ],
   ])('names %s when it is bad', (_field, change, message) => {
     expect(() => parseSpecs(openSlo(change))).toThrow(SloSpecError);

@@ -21,6 +21,13 @@ export const databaseConfig = configFragment({
       description: 'PostgreSQL connection string; without it an embedded PostgreSQL is started',
     }),
   ),
+  DATABASE_MIGRATION_URL: Type.Optional(
+    Type.String({
+      pattern: '^postgres(ql)?://',
+      description:
+        "The tables' owner, for migrations only, when DATABASE_URL is a role limited to reading and writing them",
+    }),
+  ),
   DATA_DIR: Type.String({
     minLength: 1,
     default: DEFAULT_DATA_DIR,
@@ -46,7 +53,8 @@ export const databaseConfig = configFragment({
   DB_QUERY_TIMEOUT_MS: Type.Integer({
     minimum: 1,
     default: DEFAULT_QUERY_TIMEOUT_MS,
-    description: 'A database call slower than this fails with 504 and counts against the breaker',
+    description:
+      'Budget of one statement: the database cancels it and rolls its transaction back (504, not counted by the breaker)',
   }),
   DB_BREAKER_FAILURES: Type.Integer({
     minimum: 1,

@@ -1,5 +1,5 @@
 import { DependencyError } from '@steadfast/errors';
-import { toAppError } from '@steadfast/http';
+import { isDatabaseFailure } from '@steadfast/http';
 import {
   circuitBreaker,
   DEFAULT_FAILURE_THRESHOLD,
@@ -15,12 +15,22 @@ import fp from 'fastify-plugin';
 
 /** Tighter than a generic call's timeout: a query slower than 3 s is an outage in the making, not a slow answer. */
 export const DEFAULT_QUERY_TIMEOUT_MS = 3000;
+/**
+ * How much longer than the database's own budget the guard waits before it gives up on the call itself: the
+ * database answers a statement over its budget with an error of its own within this time, unless it
+ * is not answering at all (and that is an outage the breaker must count).
+ */
+export const UNRESPONSIVE_GRACE_MS = 1000;
 export const DEFAULT_BREAKER_FAILURES = DEFAULT_FAILURE_THRESHOLD;
 export const DEFAULT_BREAKER_OPEN_MS = DEFAULT_OPEN_DURATION_MS;
 export const DATABASE_POLICY = 'database';
 
 export interface DatabasePolicyOptions {
-  /** A database call slower than this fails with 504 and counts against the breaker. */
+  /**
+   * The database's budget per statement (the service's connections get it as statement_timeout): a statement over
+   * it is cancelled by the database and its transaction rolled back, 504, not counted. A call the database does not
+   * answer within this plus `UNRESPONSIVE_GRACE_MS` is 504 and counts.
+   */
   timeoutMs: number;
   /** How long the breaker stays open before probing the database again. */
   breakerOpenMs: number;
@@ -29,9 +39,9 @@ export interface DatabasePolicyOptions {
 }
 
 /**
- * The `database` policy every service runs its queries through: a breaker around a timeout. Only server-side
- * failures count against the breaker (the same classification the error handler uses), so a burst of
- * duplicate-email 409s never opens it.
+ * The `database` policy every service runs its queries through: a breaker around a backstop timeout. The breaker
+ * counts the database's failures only (`isDatabaseFailure`): a burst of 409s, bad input, a heavy read the database
+ * cut at its budget, a client that hung up or a process out of descriptors never opens it.
  */
 export function databasePolicy(options: DatabasePolicyOptions) {
   return wrap(
@@ -39,9 +49,9 @@ export function databasePolicy(options: DatabasePolicyOptions) {
       failureThreshold: options.breakerFailures,
       failureWindow: DEFAULT_FAILURE_WINDOW_MS,
       openDuration: options.breakerOpenMs,
-      isFailure: (error) => toAppError(error).statusCode >= 500,
+      isFailure: isDatabaseFailure,
     }),
-    timeout({ duration: options.timeoutMs, strategy: 'aggressive' }),
+    timeout({ duration: options.timeoutMs + UNRESPONSIVE_GRACE_MS, strategy: 'aggressive' }),
   );
 }
 

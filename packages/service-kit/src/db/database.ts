@@ -1,8 +1,8 @@
-import { type EmbeddedPostgresHandle, startEmbeddedPostgres } from '@steadfast/embedded-pg';
+import type { EmbeddedPostgresHandle } from '@steadfast/embedded-pg';
 import { LIFECYCLE_PLUGIN } from '@steadfast/http';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, type Logger, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { type Migrations, migrateToLatest } from './migrate.js';
 
@@ -22,6 +22,8 @@ export interface DatabaseOptions {
   poolMax: number;
   connectTimeoutMs: number;
   statementTimeoutMs: number;
+  /** Kysely's `log` hook: called after every query with its duration (the kit times queries with it). */
+  onQuery?: Logger;
 }
 
 export interface Database {
@@ -46,10 +48,28 @@ const TYPES = {
       : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
 };
 
+/**
+ * The embedded server is an optional dependency: production images install without it (`pnpm deploy --prod
+ * --no-optional`) and always set DATABASE_URL, so it is loaded only when it is about to be started.
+ */
+async function loadEmbeddedPostgres() {
+  try {
+    return await import('@steadfast/embedded-pg');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw error;
+    throw new Error(
+      'DATABASE_URL is not set and the embedded PostgreSQL (@steadfast/embedded-pg, an optional dependency) ' +
+        'is not installed: set DATABASE_URL, or install with optional dependencies',
+      { cause: error },
+    );
+  }
+}
+
 export async function openDatabase(options: DatabaseOptions, log: FastifyBaseLogger): Promise<Database> {
   let embedded: EmbeddedPostgresHandle | undefined;
   let url = options.url;
   if (!url) {
+    const { startEmbeddedPostgres } = await loadEmbeddedPostgres();
     const started = Date.now();
     embedded = await startEmbeddedPostgres({
       dataDir: options.dataDir,
@@ -72,10 +92,20 @@ export async function openDatabase(options: DatabaseOptions, log: FastifyBaseLog
   });
   // An idle client losing its server emits on the pool; unhandled, that would crash the process.
   pool.on('error', (error) => log.warn({ err: error }, 'idle database connection lost'));
-  const db = new Kysely({ dialect: new PostgresDialect({ pool }) });
+  // So does a checked-out one whose session the server ends between two queries (a restart, a terminated backend).
+  pool.on('connect', (client) => {
+    client.on('error', (error) => log.warn({ err: error }, 'database connection lost'));
+  });
+  const db = new Kysely({
+    dialect: new PostgresDialect({ pool }),
+    ...(options.onQuery ? { log: options.onQuery } : {}),
+  });
 
   const close = async () => {
     await db.destroy();
+    // Kysely ends the pool only if it ever ran a query; a script that used the pool alone (db:backup) would
+    // otherwise keep an idle connection, and the process, alive until the pool's idle timeout.
+    if (!pool.ended) await pool.end();
     await embedded?.stop();
   };
   return { db, pool, url, embedded, close };
@@ -93,6 +123,32 @@ declare module 'fastify' {
 export interface DatabasePluginOptions extends DatabaseOptions {
   migrations: Migrations;
   migrateOnStart: boolean;
+  /**
+   * The owner's connection string, for migrations only, when the service itself connects (`url`) as a role that may
+   * only read and write its tables. Without it migrations use the service's own connection.
+   */
+  migrationUrl?: string | undefined;
+}
+
+/** Runs `work` on a connection of its own, closed afterwards: migrations as the tables' owner. */
+async function withOwnConnection<T>(
+  url: string,
+  options: Pick<DatabaseOptions, 'service' | 'connectTimeoutMs'>,
+  // biome-ignore lint/suspicious/noExplicitAny: see Database.db
+  work: (db: Kysely<any>) => Promise<T>,
+): Promise<T> {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: 1,
+    connectionTimeoutMillis: options.connectTimeoutMs,
+    application_name: `${options.service} migrations`,
+  });
+  const db = new Kysely({ dialect: new PostgresDialect({ pool }) });
+  try {
+    return await work(db);
+  } finally {
+    await db.destroy();
+  }
 }
 
 export const databasePlugin = fp<DatabasePluginOptions>(
@@ -111,7 +167,10 @@ export const databasePlugin = fp<DatabasePluginOptions>(
     try {
       if (options.migrateOnStart) {
         await lifecycle.step('migrations', async () => {
-          const results = await migrateToLatest(database.db, options.migrations);
+          const { migrationUrl } = options;
+          const results = migrationUrl
+            ? await withOwnConnection(migrationUrl, options, (db) => migrateToLatest(db, options.migrations))
+            : await migrateToLatest(database.db, options.migrations);
           app.log.info(
             { applied: results.map((r) => r.migrationName) },
             'database migrations are up to date',

@@ -68,7 +68,8 @@ export async function incidentStreamRoutes(
   app.get(
     '/stream',
     {
-      config: { scope: 'incidents:read' },
+      // The kit lifts the socket's idle timeout for it; the limits here bound it instead.
+      config: { scope: 'incidents:read', longLived: true },
       schema: {
         tags: ['incidents'],
         summary: 'Live incident events (Server-Sent Events)',
@@ -95,8 +96,6 @@ export async function incidentStreamRoutes(
       openStreams.set(slots.open);
       reply.hijack();
       const res = reply.raw;
-      // A stream is meant to stay open: no idle timeout applies to its socket.
-      request.raw.socket.setTimeout(0);
       res.writeHead(200, {
         ...(reply.getHeaders() as OutgoingHttpHeaders),
         'content-type': 'text/event-stream; charset=utf-8',
