@@ -68,11 +68,6 @@ export const errorBurst = {
         names.includes('users-api'),
         names.join(', ') || 'none',
       );
-      criterion(
-        'automation does not acknowledge',
-        !incident.acknowledgedAt,
-        String(incident.acknowledgedAt ?? 'not acknowledged'),
-      );
 
       const panels = await emptyPanels(dashboardsDir, prom.query);
       criterion(
@@ -116,6 +111,13 @@ export const errorBurst = {
           `${((closed - resolved) / 1000).toFixed(1)} s`,
         );
       }
+      // Leaving `open` by itself (the alerts resolved) is not a person acknowledging it.
+      const final = await incidentApi.get(incident.id);
+      criterion(
+        'automation does not acknowledge',
+        !final.acknowledgedAt,
+        String(final.acknowledgedAt ?? 'not acknowledged'),
+      );
       const opens = (await incidentApi.list()).filter((entry) => !before.has(entry.id));
       criterion('one fault, one incident', opens.length === 1, `${opens.length} incident(s) opened`);
     } finally {

@@ -94,6 +94,7 @@ export async function runDatabaseCommand<S extends ConfigSchema>(
         // Scripts are the operator's: they run as the tables' owner when the service itself is a limited role.
         url: config.DATABASE_MIGRATION_URL ?? config.DATABASE_URL,
         dataDir: config.DATA_DIR,
+        embeddedPort: config.EMBEDDED_PG_PORT,
         poolMax: 1,
         connectTimeoutMs: config.DB_CONNECT_TIMEOUT_MS,
         statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS,

@@ -135,6 +135,7 @@ export async function createService({
     service: service.name,
     url: config.DATABASE_URL,
     dataDir: config.DATA_DIR,
+    embeddedPort: config.EMBEDDED_PG_PORT,
     poolMax: config.DB_POOL_MAX,
     connectTimeoutMs: config.DB_CONNECT_TIMEOUT_MS,
     // The database cancels (and rolls back) a statement over the guard's budget itself, before the guard gives up.

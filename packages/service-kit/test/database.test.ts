@@ -1,4 +1,5 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,6 +36,29 @@ describe('openDatabase', () => {
     connectTimeoutMs: 2000,
     statementTimeoutMs: 5000,
   });
+
+  it('starts the embedded server on EMBEDDED_PG_PORT when it is given', async () => {
+    const port = await new Promise<number>((resolve) => {
+      const probe = createServer().listen(0, '127.0.0.1', () => {
+        const { port: free } = probe.address() as AddressInfo;
+        probe.close(() => resolve(free));
+      });
+    });
+    const dataDir = join(root, 'pinned');
+    await mkdir(dataDir, { mode: 0o755 });
+    await chmod(root, 0o755);
+    const opened = await openDatabase(
+      { ...options(), url: undefined, dataDir, embeddedPort: port },
+      pino({ level: 'silent' }, logCapture().stream),
+    );
+    try {
+      expect(opened.embedded?.port).toBe(port);
+      expect(new URL(opened.url).port).toBe(String(port));
+      expect((await opened.pool.query('select 1 as one')).rows).toEqual([{ one: 1 }]);
+    } finally {
+      await opened.close();
+    }
+  }, 120_000);
 
   it('close() ends the pool when only the pool was used, as db:backup does', async () => {
     const opened = await openDatabase(options(), pino({ level: 'silent' }, logCapture().stream));

@@ -33,6 +33,14 @@ export const databaseConfig = configFragment({
     default: DEFAULT_DATA_DIR,
     description: 'Where the embedded PostgreSQL keeps its data',
   }),
+  EMBEDDED_PG_PORT: Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      maximum: 65535,
+      description:
+        'Port of the embedded PostgreSQL (to reach it with psql, or to pin it); a free one when unset',
+    }),
+  ),
   MIGRATE_ON_START: Type.Boolean({ default: true, description: 'Run pending migrations at startup' }),
   DB_POOL_MAX: Type.Integer({
     minimum: 1,

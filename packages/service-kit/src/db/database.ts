@@ -19,6 +19,8 @@ export interface DatabaseOptions {
   /** Connect here; without it an embedded PostgreSQL is started with its data in `dataDir`. */
   url?: string | undefined;
   dataDir: string;
+  /** The embedded server's port (EMBEDDED_PG_PORT); a free one when absent. */
+  embeddedPort?: number | undefined;
   poolMax: number;
   connectTimeoutMs: number;
   statementTimeoutMs: number;
@@ -74,6 +76,7 @@ export async function openDatabase(options: DatabaseOptions, log: FastifyBaseLog
     embedded = await startEmbeddedPostgres({
       dataDir: options.dataDir,
       database: options.service.replaceAll('-', '_'),
+      ...(options.embeddedPort ? { port: options.embeddedPort } : {}),
       log: (message) => log.debug({ component: 'embedded-postgres' }, message),
     });
     url = embedded.url;
