@@ -42,7 +42,8 @@ export const connectionLimitsPlugin = fp<ConnectionLimitOptions>(
       if (!route.config?.longLived) return;
       route.onRequest = [
         (request, _reply, done) => {
-          request.raw.socket.setTimeout(0);
+          // `app.inject` gives the request a socket without timers; only a real one has an idle timeout to lift.
+          request.raw.socket?.setTimeout?.(0);
           done();
         },
         ...routeHooks(route.onRequest),

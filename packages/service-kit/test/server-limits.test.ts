@@ -67,10 +67,15 @@ describe('what Fastify or Node reject before routing, on a real socket', () => {
       config: testConfig({ DATABASE_URL: database.url, LOG_LEVEL: 'silent' }),
     });
     app.get('/things/:id', async () => ({ ok: true }));
+    app.get('/long', { config: { longLived: true } }, async () => ({ ok: true }));
     await app.listen({ port: 0, host: '127.0.0.1' });
     port = (app.server.address() as { port: number }).port;
   });
   afterAll(() => app?.close());
+
+  it('serves a longLived route through app.inject too (its socket has no timers to lift)', async () => {
+    expect((await app.inject({ url: '/long' })).statusCode).toBe(200);
+  });
 
   it.each([
     [
