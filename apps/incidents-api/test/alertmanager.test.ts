@@ -226,6 +226,33 @@ describe('a real notification sequence', () => {
   });
 });
 
+describe('the affected service', () => {
+  // A generated SLO alert carries sloth_service, not service; an alert on a raw target only Prometheus' job.
+  it.each([
+    [
+      'sloth_service',
+      { alertname: 'UsersApiAvailabilityBudgetBurn', sloth_service: 'users-api', sloth_severity: 'page' },
+      'users-api',
+    ],
+    ['job', { alertname: 'TargetDown', job: 'incidents-api' }, 'incidents-api'],
+    [
+      'service over sloth_service and job',
+      { alertname: 'X', service: 'checkout', sloth_service: 'other', job: 'j' },
+      'checkout',
+    ],
+  ])('comes from %s', async (_case, labels, expected) => {
+    const payload = notification(
+      [{ ...alert(), labels, annotations: {} }],
+      `g-${expected}-${Object.keys(labels).length}`,
+    );
+    payload.commonLabels = labels;
+    payload.groupLabels = { alertname: labels.alertname };
+    const { incidentId } = (await send(payload)).json().data;
+    const incident = (await t.app.inject({ url: `/v1/incidents/${incidentId}` })).json().data;
+    expect(incident.services.map((service: { name: string }) => service.name)).toEqual([expected]);
+  });
+});
+
 describe('invalid payloads', () => {
   const valid = notification([alert()]);
   it.each([

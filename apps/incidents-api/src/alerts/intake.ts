@@ -36,6 +36,11 @@ export interface AlertIntakeResult {
 
 const TITLE_MAX = 200;
 const SERVICE_NAME_MAX = 100;
+/**
+ * The labels that name an alert's affected service, first present wins: `service` (set by hand or by the kit's
+ * metrics), `sloth_service` (every generated SLO alert), `job` (Prometheus' own, for alerts on raw targets).
+ */
+export const SERVICE_LABELS = ['service', 'sloth_service', 'job'] as const;
 
 const labelOf = (payload: AlertmanagerPayload, alert: AlertmanagerAlert | undefined, name: string) =>
   alert?.labels[name] ?? payload.commonLabels[name] ?? payload.groupLabels[name];
@@ -86,7 +91,7 @@ async function classify({ trx }: AlertGroupTransaction, alerts: AlertmanagerAler
   return { fresh, resolving, duplicate };
 }
 
-/** Opens the group's incident from its firing alerts, on the services their `service` labels name. */
+/** Opens the group's incident from its firing alerts, on the services their labels name (see SERVICE_LABELS). */
 async function openIncident(
   group: AlertGroupTransaction,
   payload: AlertmanagerPayload,
@@ -94,7 +99,11 @@ async function openIncident(
   severity: Severity,
 ): Promise<string> {
   const services = firing
-    .map((alert) => labelOf(payload, alert, 'service')?.trim().slice(0, SERVICE_NAME_MAX))
+    .map((alert) =>
+      SERVICE_LABELS.map((label) => labelOf(payload, alert, label)?.trim())
+        .find((name) => name)
+        ?.slice(0, SERVICE_NAME_MAX),
+    )
     .filter((name): name is string => name !== undefined);
   const opened = await group.open({
     title: titleOf(payload, firing[0]),
