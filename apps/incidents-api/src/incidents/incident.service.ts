@@ -182,7 +182,7 @@ function commandsIn(trx: Kysely<Database>, effects: Effects, options: IncidentSe
     if (statusChanges) {
       assertTransition(current.status, to);
       set.status = to;
-      const stamps = stampsFor(current, to);
+      const stamps = stampsFor(current, to, source === 'api');
       if (stamps.acknowledges) set.acknowledged_at = sql<Date>`clock_timestamp()`;
       if (stamps.resolves) set.resolved_at = sql<Date>`clock_timestamp()`;
       else if (stamps.reopens) set.resolved_at = null;

@@ -31,7 +31,7 @@ export function assertTransition(from: IncidentStatus, to: IncidentStatus): void
 }
 
 export interface StatusStamps {
-  /** Leaving open for the first time: stamp acknowledgedAt. */
+  /** A person moving it out of open for the first time: stamp acknowledgedAt (automation never acknowledges). */
   acknowledges: boolean;
   /** Entering resolved: stamp resolvedAt. */
   resolves: boolean;
@@ -39,13 +39,18 @@ export interface StatusStamps {
   reopens: boolean;
 }
 
-/** What a transition stamps: leaving open acknowledges, resolving resolves, reopening clears the resolution. */
+/**
+ * What a transition stamps: a person leaving open acknowledges (alert intake moving an incident to monitoring
+ * because its alerts resolved is no one acknowledging it, and must not count toward time to acknowledge),
+ * resolving resolves, reopening clears the resolution.
+ */
 export function stampsFor(
   current: { status: IncidentStatus; acknowledged_at: Date | null },
   to: IncidentStatus,
+  byPerson: boolean,
 ): StatusStamps {
   return {
-    acknowledges: current.acknowledged_at === null && to !== 'open',
+    acknowledges: byPerson && current.acknowledged_at === null && to !== 'open',
     resolves: to === 'resolved',
     reopens: current.status === 'resolved',
   };
