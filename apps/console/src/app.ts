@@ -20,8 +20,8 @@ export const SERVICE = {
   chaos: false,
 } as const;
 
-/** The built single-page app (`vite build` writes it beside the compiled server). */
-export const WEB_ROOT = fileURLToPath(new URL('./web/', import.meta.url));
+/** The built single-page app (`vite build` writes it to dist/web); the same path from src/ (tests) and dist/. */
+export const WEB_ROOT = fileURLToPath(new URL('../dist/web/', import.meta.url));
 
 export interface BuildOptions {
   logStream?: DestinationStream;
