@@ -31,3 +31,48 @@ export function Show<T>({
   if (!value.ok) return <Failure error={value.error} service={service} />;
   return <>{children(value.data)}</>;
 }
+
+/** A token typed by the operator: masked, never autofilled, trimmed, held by the caller's state only. */
+export function TokenField(props: {
+  label: string;
+  placeholder: string;
+  value: string;
+  onChange(value: string): void;
+}) {
+  return (
+    <label class="token">
+      {props.label}{' '}
+      <input
+        type="password"
+        autocomplete="off"
+        placeholder={props.placeholder}
+        value={props.value}
+        onInput={(e) => props.onChange(e.currentTarget.value.trim())}
+      />
+    </label>
+  );
+}
+
+/** A number input kept as its text (the form converts on submit). */
+export function NumberField(props: {
+  label: string;
+  value: string;
+  onChange(value: string): void;
+  min: number;
+  max?: number;
+  step?: number;
+}) {
+  return (
+    <label>
+      {props.label}{' '}
+      <input
+        type="number"
+        min={props.min}
+        max={props.max}
+        step={props.step}
+        value={props.value}
+        onInput={(e) => props.onChange(e.currentTarget.value)}
+      />
+    </label>
+  );
+}

@@ -2,6 +2,7 @@ import 'uplot/dist/uPlot.min.css';
 import './style.css';
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
+import { TokenField } from './components.js';
 import { ChaosPage } from './pages/chaos.js';
 import { IncidentPage } from './pages/incident.js';
 import { IncidentsPage } from './pages/incidents.js';
@@ -59,16 +60,12 @@ function App() {
           {link('#/incidents', 'Incidents', 'incidents')}
           {link('#/chaos', 'Chaos', 'chaos')}
         </nav>
-        <label class="token">
-          Your token
-          <input
-            type="password"
-            autocomplete="off"
-            placeholder="for changes, when the services need one"
-            value={token}
-            onInput={(e) => setToken(e.currentTarget.value.trim())}
-          />
-        </label>
+        <TokenField
+          label="Your token"
+          placeholder="for changes, when the services need one"
+          value={token}
+          onChange={setToken}
+        />
       </header>
       <main>
         {settings === undefined && <p class="muted">Loading the console…</p>}

@@ -1,6 +1,6 @@
 import { useContext, useState } from 'preact/hooks';
 import { type ApiError, call } from '../api.js';
-import { Badge, Failure, Show } from '../components.js';
+import { Badge, Failure, NumberField, Show, TokenField } from '../components.js';
 import { usePoll } from '../hooks.js';
 import { SessionContext } from '../session.js';
 import type { AuditEntry, Chaos } from '../types.js';
@@ -49,50 +49,21 @@ function StartFault({ service, onDone }: { service: string; onDone: () => void }
       <label>
         Route <input value={route} onInput={(e) => setRoute(e.currentTarget.value)} />
       </label>
-      <label>
-        Probability{' '}
-        <input
-          type="number"
-          min="0"
-          max="1"
-          step="0.01"
-          value={probability}
-          onInput={(e) => setProbability(e.currentTarget.value)}
-        />
-      </label>
+      <NumberField
+        label="Probability"
+        min={0}
+        max={1}
+        step={0.01}
+        value={probability}
+        onChange={setProbability}
+      />
       {kind === 'latency' && (
-        <label>
-          Latency ms{' '}
-          <input
-            type="number"
-            min="0"
-            max="10000"
-            value={latencyMs}
-            onInput={(e) => setLatencyMs(e.currentTarget.value)}
-          />
-        </label>
+        <NumberField label="Latency ms" min={0} max={10_000} value={latencyMs} onChange={setLatencyMs} />
       )}
       {kind === 'error' && (
-        <label>
-          Status{' '}
-          <input
-            type="number"
-            min="400"
-            max="599"
-            value={status}
-            onInput={(e) => setStatus(e.currentTarget.value)}
-          />
-        </label>
+        <NumberField label="Status" min={400} max={599} value={status} onChange={setStatus} />
       )}
-      <label>
-        Seconds{' '}
-        <input
-          type="number"
-          min="1"
-          value={durationSeconds}
-          onInput={(e) => setDurationSeconds(e.currentTarget.value)}
-        />
-      </label>
+      <NumberField label="Seconds" min={1} value={durationSeconds} onChange={setDurationSeconds} />
       <button type="submit">Start fault</button>
       {error && <Failure error={error} service={service} />}
     </form>
@@ -217,16 +188,12 @@ export function ChaosPage({ services, service }: { services: string[]; service: 
             ))}
           </select>
         </label>
-        <label>
-          Admin token{' '}
-          <input
-            type="password"
-            autocomplete="off"
-            placeholder="CHAOS_ADMIN_TOKEN, kept in this tab only"
-            value={adminToken}
-            onInput={(e) => setAdminToken(e.currentTarget.value.trim())}
-          />
-        </label>
+        <TokenField
+          label="Admin token"
+          placeholder="CHAOS_ADMIN_TOKEN, kept in this tab only"
+          value={adminToken}
+          onChange={setAdminToken}
+        />
       </form>
       {adminToken === '' ? (
         <p class="muted">Type the admin token of {chosen} to see and change its faults.</p>
