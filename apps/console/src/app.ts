@@ -52,6 +52,7 @@ export async function buildApp(config: ConsoleConfig, { logStream, webRoot = WEB
     serviceToken: config.CONSOLE_SERVICE_TOKEN,
     timeoutMs: config.CONSOLE_PROXY_TIMEOUT_MS,
     streamIdleTimeoutMs: config.CONSOLE_STREAM_IDLE_TIMEOUT_MS,
+    maxStreams: config.CONSOLE_MAX_STREAMS,
   });
   app.get(
     '/console/settings',

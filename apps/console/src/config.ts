@@ -6,6 +6,8 @@ export const DEFAULT_INCIDENTS_SERVICE = 'incidents-api';
 export const DEFAULT_PROXY_TIMEOUT_MS = 10_000;
 /** Longer than the services' SSE heartbeat (15 s), so only a stream that really went quiet is cut. */
 export const DEFAULT_STREAM_IDLE_TIMEOUT_MS = 60_000;
+/** A few dozen people with the console open, each with a tab or two. */
+export const DEFAULT_MAX_STREAMS = 100;
 
 const SERVICE_ENTRY = '[a-z][a-z0-9-]{0,62}=https?://[^,=\\s]+';
 
@@ -36,6 +38,12 @@ export const ConsoleConfigSchema = serviceConfigSchema({
     minimum: 1000,
     default: DEFAULT_STREAM_IDLE_TIMEOUT_MS,
     description: 'A proxied event stream silent this long (no event, no heartbeat) is closed',
+  }),
+  CONSOLE_MAX_STREAMS: Type.Integer({
+    minimum: 1,
+    maximum: 10_000,
+    default: DEFAULT_MAX_STREAMS,
+    description: 'Incident streams relayed at once; one more is a 503 OVERLOADED',
   }),
 });
 

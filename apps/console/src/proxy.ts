@@ -1,6 +1,6 @@
 import replyFrom from '@fastify/reply-from';
 import { type Static, Type } from '@sinclair/typebox';
-import { DependencyError, NotFoundError, TimeoutError } from '@steadfast/errors';
+import { DependencyError, NotFoundError, OverloadedError, TimeoutError } from '@steadfast/errors';
 import { OPERATIONAL_ROUTE_CONFIG } from '@steadfast/http';
 import type { FastifyInstance, FastifyRequest, HTTPMethods } from 'fastify';
 import fp from 'fastify-plugin';
@@ -8,6 +8,11 @@ import type { ConsoleService } from './services.js';
 
 /** Where the browser reaches a service: `/api/<service>/<path the service serves>`. */
 export const API_PREFIX = '/api';
+/** Connections per service for ordinary calls, on top of one per open event stream. */
+const CALL_CONNECTIONS = 32;
+/** A browser that cannot get a stream retries on its own (EventSource); this is when it is told to. */
+const STREAM_RETRY_AFTER_S = 5;
+
 /** Notes and incident texts are at most 10 000 characters; nothing the console sends comes near this. */
 export const PROXY_BODY_LIMIT_BYTES = 64 * 1024;
 
@@ -56,6 +61,8 @@ export interface ProxyOptions {
   serviceToken?: string | undefined;
   timeoutMs: number;
   streamIdleTimeoutMs: number;
+  /** Event streams open at once over all browsers; each holds a connection to its service. */
+  maxStreams: number;
 }
 
 const ServiceParams = Type.Object({ service: Type.String() }, { additionalProperties: true });
@@ -91,8 +98,14 @@ async function proxyImpl(app: FastifyInstance, options: ProxyOptions) {
   const byName = new Map(options.services.map((service) => [service.name, service]));
   await app.register(replyFrom, {
     disableRequestLogging: true,
-    undici: { connections: 32, headersTimeout: options.timeoutMs, bodyTimeout: options.timeoutMs },
+    // Streams never take the connections ordinary calls need: they are capped below this.
+    undici: {
+      connections: CALL_CONNECTIONS + options.maxStreams,
+      headersTimeout: options.timeoutMs,
+      bodyTimeout: options.timeoutMs,
+    },
   });
+  let openStreams = 0;
 
   for (const route of PROXIED_ROUTES) {
     const timeout = route.stream ? options.streamIdleTimeoutMs : options.timeoutMs;
@@ -107,6 +120,18 @@ async function proxyImpl(app: FastifyInstance, options: ProxyOptions) {
         const service = byName.get(request.params.service);
         if (service === undefined)
           throw new NotFoundError(`No service ${request.params.service} in this console`);
+        if (route.stream) {
+          if (openStreams >= options.maxStreams) {
+            throw new OverloadedError(
+              STREAM_RETRY_AFTER_S,
+              `The console already relays ${options.maxStreams} streams`,
+            );
+          }
+          openStreams += 1;
+          reply.raw.once('close', () => {
+            openStreams -= 1;
+          });
+        }
         const path = request.url.slice(API_PREFIX.length + 1 + service.name.length);
         return reply.from(`${service.url}${path}`, {
           timeout,

@@ -29,10 +29,12 @@ async function startUpstream() {
     await new Promise((resolve) => setTimeout(resolve, 1500));
     return { data: 'late' };
   });
-  server.get('/v1/incidents/stream', (_request, reply) => {
+  server.get('/v1/incidents/stream', (request, reply) => {
     reply.hijack();
     reply.raw.writeHead(200, { 'content-type': 'text/event-stream' });
     reply.raw.write('id: 1\nevent: incident.created\ndata: {"id":1}\n\n');
+    // ?hold: a stream that stays open until the client goes.
+    if ('hold' in (request.query as object)) return;
     setTimeout(() => {
       reply.raw.write('id: 2\nevent: incident.updated\ndata: {"id":2}\n\n');
       reply.raw.end();
@@ -51,6 +53,7 @@ beforeAll(async () => {
       CONSOLE_SERVICES: `users-api=${upstreamUrl},incidents-api=http://127.0.0.1:1`,
       CONSOLE_SERVICE_TOKEN: SERVICE_TOKEN,
       CONSOLE_PROXY_TIMEOUT_MS: '500',
+      CONSOLE_MAX_STREAMS: '2',
     }),
     { webRoot: await fakeWebRoot() },
   );
@@ -146,6 +149,36 @@ describe('the proxy', () => {
       rest += new TextDecoder().decode(chunk.value);
     }
     expect(rest).toContain('event: incident.updated');
+  });
+
+  it('relays at most CONSOLE_MAX_STREAMS streams at once, and frees a place when one closes', async () => {
+    const open = async () => {
+      const controller = new AbortController();
+      const response = await fetch(`${consoleUrl}/api/users-api/v1/incidents/stream`, {
+        signal: controller.signal,
+      });
+      return { response, close: () => controller.abort() };
+    };
+    const first = await open();
+    const second = await open();
+    expect([first.response.status, second.response.status]).toEqual([200, 200]);
+    const third = await open();
+    expect(third.response.status).toBe(503);
+    expect((await json(third.response)).error.code).toBe('OVERLOADED');
+    expect(third.response.headers.get('retry-after')).toBe('5');
+    first.close();
+    const retries: Array<Awaited<ReturnType<typeof open>>> = [];
+    await expect
+      .poll(
+        async () => {
+          const retry = await open();
+          retries.push(retry);
+          return retry.response.status;
+        },
+        { timeout: 5000 },
+      )
+      .toBe(200);
+    for (const stream of [second, ...retries]) stream.close();
   });
 
   it('shows a service that is down as 503 and a slow one as 504, in the error envelope', async () => {
