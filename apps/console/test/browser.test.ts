@@ -90,7 +90,7 @@ describe('the console in a browser', () => {
 
   it('moves the incident through its lifecycle with the buttons, with only the legal ones offered', async () => {
     await page.getByRole('link', { name: 'Checkout is failing' }).click();
-    await page.getByRole('heading', { name: 'Checkout is failing' }).waitFor();
+    await page.getByRole('heading', { name: 'Checkout is failing', exact: true }).waitFor();
     const buttons = page.locator('.actions button');
     await expect(buttons.allTextContents()).resolves.toEqual([
       'investigating',
@@ -138,6 +138,7 @@ describe('the console in a browser', () => {
       .waitFor();
     await shot('incident-conflict');
     // The page now shows their version; the same button works on it.
+    await page.getByText(`version ${theirs.body.data.version}`).waitFor();
     await page.locator('button[data-status="resolved"]').click();
     await page.locator('button[data-status="investigating"]').waitFor();
     expect((await api(incidents, `/v1/incidents/${id}`)).body.data).toMatchObject({

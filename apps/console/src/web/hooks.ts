@@ -12,9 +12,16 @@ export function usePoll<T>(
 ): [Loaded<T>, () => void] {
   const [value, setValue] = useState<Loaded<T>>({ state: 'loading' });
   const [tick, setTick] = useState(0);
+  // A refresh keeps showing what was there (and any message beside it) until the answer comes; only another
+  // subject (other deps) starts again from "Loading…".
+  const key = JSON.stringify(deps);
+  const shown = useRef(key);
   useEffect(() => {
+    if (shown.current !== key) {
+      shown.current = key;
+      setValue({ state: 'loading' });
+    }
     let live = true;
-    setValue({ state: 'loading' });
     const run = async () => {
       const result = await load();
       if (live) setValue(result);
@@ -25,7 +32,7 @@ export function usePoll<T>(
       live = false;
       clearInterval(timer);
     };
-  }, [...deps, tick]);
+  }, [key, tick]);
   return [value, () => setTick((t) => t + 1)];
 }
 
