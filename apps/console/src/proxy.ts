@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import replyFrom from '@fastify/reply-from';
 import { type Static, Type } from '@sinclair/typebox';
 import { DependencyError, NotFoundError, OverloadedError, TimeoutError } from '@steadfast/errors';
@@ -105,7 +106,14 @@ async function proxyImpl(app: FastifyInstance, options: ProxyOptions) {
       bodyTimeout: options.timeoutMs,
     },
   });
-  let openStreams = 0;
+  // Open streams would keep server.close() waiting for ever: they end before the server closes, and the browser
+  // reconnects to another replica.
+  const streams = new Set<ServerResponse>();
+  const endAll = async () => {
+    for (const stream of streams) stream.destroy();
+  };
+  app.addHook('preClose', endAll);
+  app.addHook('onClose', endAll);
 
   for (const route of PROXIED_ROUTES) {
     const timeout = route.stream ? options.streamIdleTimeoutMs : options.timeoutMs;
@@ -121,16 +129,15 @@ async function proxyImpl(app: FastifyInstance, options: ProxyOptions) {
         if (service === undefined)
           throw new NotFoundError(`No service ${request.params.service} in this console`);
         if (route.stream) {
-          if (openStreams >= options.maxStreams) {
+          if (streams.size >= options.maxStreams) {
             throw new OverloadedError(
               STREAM_RETRY_AFTER_S,
               `The console already relays ${options.maxStreams} streams`,
             );
           }
-          openStreams += 1;
-          reply.raw.once('close', () => {
-            openStreams -= 1;
-          });
+          const stream = reply.raw;
+          streams.add(stream);
+          stream.once('close', () => streams.delete(stream));
         }
         const path = request.url.slice(API_PREFIX.length + 1 + service.name.length);
         return reply.from(`${service.url}${path}`, {
