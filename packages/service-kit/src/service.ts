@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { authOptionsFrom, authPlugin } from '@steadfast/auth';
 import { chaosOptionsFrom, chaosPlugin } from '@steadfast/chaos';
+import { InvalidOptionError } from '@steadfast/errors';
 import { healthOptionsFrom, healthPlugin, postgresCheck } from '@steadfast/health';
 import {
   errorHandlerPlugin,
@@ -42,7 +43,12 @@ export interface ServiceDefinition {
   name: string;
   version: string;
   description?: string;
-  migrations: Migrations;
+  /**
+   * The service's own Kysely migrations, by timestamped name. Absent: the service has no database (no pool,
+   * no `database` policy, no PostgreSQL check), which needs `slos: false` and `chaos: false`, both of which
+   * keep their state in it.
+   */
+  migrations?: Migrations;
   /**
    * The SLOs recorded from live traffic and served at /v1/slo; an availability and a latency SLO by default.
    * `false` leaves the SLO plugin out (no /v1/slo, no SLI tables, no chaos stop condition).
@@ -99,12 +105,25 @@ function server(service: ServiceDefinition, config: BaseConfig, logStream: Desti
  * and trace context, the access log, the error handler, security headers and rate limits, bearer-JWT auth, metrics, OpenAPI,
  * PostgreSQL (migrated), the `database` resilience policy, health probes, live SLIs at /v1/slo, chaos at
  * /admin/chaos (when enabled), and `app.guardDatabase`. The app adds its own routes; the database is at `app.db`.
+ * A service without `migrations` gets everything but the database and what lives in it.
  */
 export async function createService({
   service,
   config,
   logStream,
 }: CreateServiceOptions): Promise<ServiceApp> {
+  const withDatabase = service.migrations !== undefined;
+  if (!withDatabase) {
+    for (const option of ['slos', 'chaos'] as const) {
+      if (service[option] !== false) {
+        throw new InvalidOptionError(
+          `service.${option}`,
+          service[option],
+          'false in a service without migrations',
+        );
+      }
+    }
+  }
   const app = server(service, config, logStream);
 
   await app.register(lifecyclePlugin);
@@ -131,34 +150,38 @@ export async function createService({
     ...(service.description ? { description: service.description } : {}),
   });
   const dbMetrics = databaseMetrics(app.metricsRegistry);
-  await app.register(databasePlugin, {
-    service: service.name,
-    url: config.DATABASE_URL,
-    dataDir: config.DATA_DIR,
-    embeddedPort: config.EMBEDDED_PG_PORT,
-    poolMax: config.DB_POOL_MAX,
-    connectTimeoutMs: config.DB_CONNECT_TIMEOUT_MS,
-    // The database cancels (and rolls back) a statement over the guard's budget itself, before the guard gives up.
-    statementTimeoutMs: Math.min(config.DB_STATEMENT_TIMEOUT_MS, config.DB_QUERY_TIMEOUT_MS),
-    migrations: serviceMigrations(service),
-    migrateOnStart: config.MIGRATE_ON_START,
-    onQuery: dbMetrics.onQuery,
-    migrationUrl: config.DATABASE_MIGRATION_URL,
-  });
-  dbMetrics.observePool(app.database.pool);
+  if (withDatabase) {
+    await app.register(databasePlugin, {
+      service: service.name,
+      url: config.DATABASE_URL,
+      dataDir: config.DATA_DIR,
+      embeddedPort: config.EMBEDDED_PG_PORT,
+      poolMax: config.DB_POOL_MAX,
+      connectTimeoutMs: config.DB_CONNECT_TIMEOUT_MS,
+      // The database cancels (and rolls back) a statement over the guard's budget itself, before the guard gives up.
+      statementTimeoutMs: Math.min(config.DB_STATEMENT_TIMEOUT_MS, config.DB_QUERY_TIMEOUT_MS),
+      migrations: serviceMigrations(service),
+      migrateOnStart: config.MIGRATE_ON_START,
+      onQuery: dbMetrics.onQuery,
+      migrationUrl: config.DATABASE_MIGRATION_URL,
+    });
+    dbMetrics.observePool(app.database.pool);
+  }
   await app.register(resilience, {
-    policies: {
-      [DATABASE_POLICY]: databasePolicy({
-        timeoutMs: config.DB_QUERY_TIMEOUT_MS,
-        breakerOpenMs: config.DB_BREAKER_OPEN_MS,
-        breakerFailures: config.DB_BREAKER_FAILURES,
-      }),
-    },
+    policies: withDatabase
+      ? {
+          [DATABASE_POLICY]: databasePolicy({
+            timeoutMs: config.DB_QUERY_TIMEOUT_MS,
+            breakerOpenMs: config.DB_BREAKER_OPEN_MS,
+            breakerFailures: config.DB_BREAKER_FAILURES,
+          }),
+        }
+      : {},
     registry: app.metricsRegistry,
   });
   await app.register(healthPlugin, {
     ...healthOptionsFrom(config),
-    checks: [postgresCheck(app.database.pool)],
+    checks: withDatabase ? [postgresCheck(app.database.pool)] : [],
     breakers: app.resilience,
     version: service.version,
     environment: config.NODE_ENV,
@@ -181,6 +204,6 @@ export async function createService({
         : {}),
     });
   }
-  await app.register(databaseGuardPlugin);
+  if (withDatabase) await app.register(databaseGuardPlugin);
   return app;
 }

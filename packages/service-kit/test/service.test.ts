@@ -1,3 +1,6 @@
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Type } from '@sinclair/typebox';
 import { createTestDatabase, type TestDatabase } from '@steadfast/embedded-pg/testing';
 import { ConflictError } from '@steadfast/errors';
@@ -432,6 +435,46 @@ describe('what a service leaves out', () => {
     } finally {
       await bare.close();
       await own.drop();
+    }
+  });
+});
+
+describe('a service without a database', () => {
+  it('starts without PostgreSQL when it has no migrations, with health and metrics', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'kit-nodb-'));
+    const service = await createService({
+      service: { name: 'kit-nodb', version: '1.0.0', slos: false, chaos: false },
+      config: testConfig({ DATA_DIR: join(dataDir, 'pg') }),
+      logStream: logCapture().stream,
+    });
+    try {
+      await service.ready();
+      expect(service.hasDecorator('db')).toBe(false);
+      expect(service.hasDecorator('guardDatabase')).toBe(false);
+      const ready = await service.inject({ url: '/health/ready' });
+      expect(ready.statusCode).toBe(200);
+      expect(ready.json().checks).toEqual({});
+      expect((await service.inject({ url: '/metrics' })).statusCode).toBe(200);
+      // No embedded PostgreSQL was started in its data folder.
+      expect(await readdir(dataDir)).toEqual([]);
+    } finally {
+      await service.close();
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses SLOs or chaos, which keep their state in the database', async () => {
+    for (const [option, value] of [
+      ['slos', undefined],
+      ['chaos', true],
+    ] as const) {
+      await expect(
+        createService({
+          service: { name: 'kit-nodb', version: '1.0.0', slos: false, chaos: false, [option]: value },
+          config: testConfig({}),
+          logStream: logCapture().stream,
+        }),
+      ).rejects.toThrow(`Invalid option service.${option}`);
     }
   });
 });

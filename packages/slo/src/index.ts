@@ -34,6 +34,7 @@ export {
   liveSlis,
   PRUNE_INTERVAL_MS,
   RETENTION_MARGIN_DAYS,
+  type SloHistory,
 } from './live-slis.js';
 export type { LiveSlo, LiveSloDefinition, SliKind } from './live-slo.js';
 export { errorBudgetRatio, objectiveFromPercent } from './objective.js';
@@ -58,6 +59,13 @@ export {
 } from './rules.js';
 export { availability, errorRatio, type WindowCounts } from './sli.js';
 export type { ServedRequest } from './sli-event.js';
+export {
+  DEFAULT_HISTORY_WINDOW,
+  HISTORY_WINDOWS,
+  type HistoryWindow,
+  MAX_HISTORY_POINTS,
+  type SliHistoryPoint,
+} from './sli-history.js';
 export { sloMigrations } from './sli-migrations.js';
 export type { SliMinutesTable, SloDatabase } from './sli-store.js';
 export type {
@@ -67,7 +75,16 @@ export type {
   SloDefinition,
   SpecFormat,
 } from './slo-definition.js';
-export { SloListResponseSchema, SloParamsSchema, SloResponseSchema, SloStatusSchema } from './slo-schema.js';
+export {
+  type SloHistoryQuery,
+  SloHistoryQuerySchema,
+  SloHistoryResponseSchema,
+  SloHistorySchema,
+  SloListResponseSchema,
+  SloParamsSchema,
+  SloResponseSchema,
+  SloStatusSchema,
+} from './slo-schema.js';
 export { type SloAlertStatus, type SloStatus, type SloStatusInput, sloStatus } from './slo-status.js';
 export { parseSlothCrd, parseSlothSpec, SLOTH_SPEC_VERSION, type SlothSpec } from './sloth-spec.js';
 export { DEFAULT_PERIOD_DAYS, type ParseSpecsOptions, parseSpecs } from './specs.js';

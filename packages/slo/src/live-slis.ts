@@ -1,10 +1,12 @@
 import type { Kysely } from 'kysely';
+import { type AlertWindow, alertWindows } from './alert-windows.js';
 import { MINUTES_PER_DAY } from './duration.js';
 import type { LiveSlo, LiveSloDefinition, SliKind } from './live-slo.js';
 import { liveSlos } from './live-slo.js';
 import type { WindowCounts } from './sli.js';
 import { SliBuckets } from './sli-buckets.js';
 import { isGood, type ServedRequest } from './sli-event.js';
+import { type HistoryWindow, historyPlan, historyPoints, type SliHistoryPoint } from './sli-history.js';
 import { sliStore } from './sli-store.js';
 import {
   addCounts,
@@ -39,6 +41,17 @@ export interface LiveSloStatus extends SloStatus {
   events: WindowCounts;
 }
 
+/** What `/v1/slo/:name/history` reports: the SLI and burn rate per step, and the lines to draw on them. */
+export interface SloHistory {
+  name: string;
+  window: HistoryWindow;
+  stepMinutes: number;
+  objective: number;
+  /** The burn rates at which each alert tier fires (both of its windows above the factor). */
+  alerts: AlertWindow[];
+  points: SliHistoryPoint[];
+}
+
 export interface FlushResult {
   /** (SLO, minute) rows written. */
   rows: number;
@@ -57,6 +70,8 @@ export interface LiveSlis {
   flush(): Promise<FlushResult>;
   /** Status of every SLO, or of the named ones, from the database plus the counts not yet flushed. */
   status(names?: readonly string[]): Promise<LiveSloStatus[]>;
+  /** One SLO's SLI and burn rate over the window, stored and not yet flushed; undefined for an unknown name. */
+  history(name: string, window: HistoryWindow): Promise<SloHistory | undefined>;
   /** (SLO, minute) buckets waiting for a flush. */
   readonly pendingMinutes: number;
 }
@@ -138,6 +153,22 @@ export function liveSlis(options: LiveSlisOptions): LiveSlis {
             events: period,
           };
         });
+      }),
+
+    history: (name, window) =>
+      exclusive(async () => {
+        const slo = slos.find((s) => s.name === name);
+        if (slo === undefined) return undefined;
+        const plan = historyPlan(now(), window);
+        const stored = await store.series(slo.name, plan.from, plan.stepMs);
+        return {
+          name: slo.name,
+          window,
+          stepMinutes: plan.stepMs / MINUTE_MS,
+          objective: slo.objective,
+          alerts: alertWindows(slo.periodDays),
+          points: historyPoints(plan, [...stored, ...buckets.minutes(slo.name)], slo.objective),
+        };
       }),
 
     get pendingMinutes() {

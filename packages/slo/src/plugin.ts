@@ -13,7 +13,15 @@ import { InvalidSloInputError } from './errors.js';
 import { type LiveSlis, liveSlis } from './live-slis.js';
 import type { LiveSloDefinition } from './live-slo.js';
 import { sloMetricsFor } from './slo-metrics.js';
-import { SloListResponseSchema, type SloParams, SloParamsSchema, SloResponseSchema } from './slo-schema.js';
+import {
+  type SloHistoryQuery,
+  SloHistoryQuerySchema,
+  SloHistoryResponseSchema,
+  SloListResponseSchema,
+  type SloParams,
+  SloParamsSchema,
+  SloResponseSchema,
+} from './slo-schema.js';
 
 export const DEFAULT_FLUSH_INTERVAL_MS = 10_000;
 /** Flushing more often than this only adds database load: the buckets are per minute. */
@@ -51,6 +59,14 @@ const ONE_SCHEMA = {
   tags: ['slo'],
   params: SloParamsSchema,
   response: { 200: SloResponseSchema },
+};
+
+const HISTORY_SCHEMA = {
+  summary: 'SLI and burn rate of one SLO over time, with its alert thresholds',
+  tags: ['slo'],
+  params: SloParamsSchema,
+  querystring: SloHistoryQuerySchema,
+  response: { 200: SloHistoryResponseSchema },
 };
 
 function checkOptions(options: SloPluginOptions): number {
@@ -181,11 +197,26 @@ async function sloPluginImpl(app: FastifyInstance, options: SloPluginOptions): P
       return envelope(reply, data);
     },
   );
+
+  app.get<{ Params: SloParams; Querystring: SloHistoryQuery }>(
+    '/v1/slo/:name/history',
+    {
+      ...SLO_ROUTE,
+      schema: HISTORY_SCHEMA,
+    },
+    async (request, reply) => {
+      const { name } = request.params;
+      const data = await slis.history(name, request.query.window);
+      if (data === undefined) throw new NotFoundError(`SLO ${name} does not exist`);
+      return envelope(reply, data);
+    },
+  );
 }
 
 /**
  * Live SLIs: counts every request that is not `operational` as good or bad for each SLO, flushes the
- * per-minute counts to PostgreSQL, and serves `GET /v1/slo`, `GET /v1/slo/:name` and the `slo_*` gauges.
+ * per-minute counts to PostgreSQL, and serves `GET /v1/slo`, `GET /v1/slo/:name`, `GET /v1/slo/:name/history`
+ * and the `slo_*` gauges.
  */
 export const sloPlugin = fp(sloPluginImpl, {
   name: '@steadfast/slo',

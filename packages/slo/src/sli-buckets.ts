@@ -59,6 +59,11 @@ export class SliBuckets {
     return size;
   }
 
+  /** One SLO's pending minutes. */
+  minutes(slo: string): SliMinute[] {
+    return [...(this.#bySlo.get(slo)?.values() ?? [])];
+  }
+
   /** Sums per window of one SLO's pending counts; a bucket counts when its minute starts after the bound. */
   counts(slo: string, starts: Record<SliWindow, number>): SliCounts {
     const counts = emptyCounts();

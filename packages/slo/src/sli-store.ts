@@ -39,6 +39,11 @@ export interface SliStore {
     ranges: readonly SloRange[],
     windowStarts: Record<BurnRateWindow, number>,
   ): Promise<Map<string, SliCounts>>;
+  /**
+   * One SLO's counts from `from` on, summed per step of `stepMs` (aligned on multiples of it since the epoch):
+   * one row per step that had traffic, oldest first, whatever the number of minutes stored.
+   */
+  series(slo: string, from: number, stepMs: number): Promise<SliMinute[]>;
   /** Deletes each SLO's rows whose minute starts before its bound; returns how many went. */
   prune(cutoffs: readonly SloCutoff[]): Promise<number>;
 }
@@ -96,6 +101,22 @@ export function sliStore(db: Kysely<unknown>): SliStore {
         result.set(row.slo as string, counts);
       }
       return result;
+    },
+
+    async series(slo, from, stepMs) {
+      const step = sql.lit(stepMs);
+      const { rows } = await sql<{ minute: string; good: string; total: string }>`
+        select (floor(extract(epoch from minute) * 1000 / ${step}) * ${step})::bigint as minute,
+          sum(good) as good, sum(total) as total
+        from slo_sli_minutes
+        where slo = ${slo} and minute >= ${new Date(from).toISOString()}::timestamptz
+        group by 1 order by 1`.execute(kysely);
+      return rows.map((r) => ({
+        slo,
+        minute: Number(r.minute),
+        good: Number(r.good),
+        total: Number(r.total),
+      }));
     },
 
     async prune(cutoffs) {

@@ -1,0 +1,72 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { createTestDatabase, type TestDatabase } from '@steadfast/embedded-pg/testing';
+
+export const CHAOS_TOKEN = 'console-test-chaos-admin-token';
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as { port: number };
+  server.close();
+  await once(server, 'close');
+  return port;
+}
+
+export interface RunningService {
+  name: string;
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** One of the apps as `pnpm start` runs it, `node dist/server.js`, on its own fresh database. */
+export async function startService(
+  name: 'users-api' | 'incidents-api',
+  adminUrl: string,
+): Promise<RunningService> {
+  const database: TestDatabase = await createTestDatabase(adminUrl);
+  const port = await freePort();
+  const server = fileURLToPath(new URL(`../node_modules/@steadfast/${name}/dist/server.js`, import.meta.url));
+  const child: ChildProcess = spawn(process.execPath, [server], {
+    env: {
+      ...process.env,
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'warn',
+      PORT: String(port),
+      DATABASE_URL: database.url,
+      AUTH_MODE: 'off',
+      CHAOS_ENABLED: 'true',
+      CHAOS_ADMIN_TOKEN: CHAOS_TOKEN,
+      SLI_FLUSH_INTERVAL_MS: '500',
+      SSE_HEARTBEAT_MS: '1000',
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const exited = once(child, 'exit');
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode} before it was ready`);
+    const ready = await fetch(`${url}/health/ready`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ready) break;
+    if (Date.now() > deadline) throw new Error(`${name} was not ready within 60 s`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return {
+    name,
+    url,
+    async stop() {
+      if (child.exitCode === null) {
+        child.kill('SIGTERM');
+        await exited;
+      }
+      await database.drop();
+    },
+  };
+}

@@ -1,0 +1,1 @@
+export { postgresTestConfig as default } from '@steadfast/embedded-pg/vitest-preset';
