@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { createServer } from 'node:net';
 import type { Static } from '@sinclair/typebox';
 import { createTestDatabase } from '@steadfast/embedded-pg/testing';
 import { type ConfigSchema, loadConfig } from '@steadfast/http';
@@ -88,6 +89,17 @@ export function useTestApp<S extends ConfigSchema, A extends ServiceApp>({
     });
   }
   return context;
+}
+
+/** A loopback port free right now, for a process a test starts (a server, redis-server, …). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as { port: number };
+  server.close();
+  await once(server, 'close');
+  return port;
 }
 
 /** A service started as its own process, the way `pnpm start` runs it. */

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
+import { freePort } from '../src/testing.js';
 
 /** A real redis-server (Debian's package) on loopback, without persistence, that a test can kill and restart. */
 export interface RedisServer {
@@ -13,16 +13,6 @@ export interface RedisServer {
   /** Stops the process (SIGSTOP): connections stay open and nothing is answered, as a hung server would. */
   pause(): void;
   resume(): void;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  await once(server, 'close');
-  return port;
 }
 
 function launch(port: number): Promise<ChildProcess> {
