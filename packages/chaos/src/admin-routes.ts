@@ -59,7 +59,7 @@ export async function adminRoutes(app: FastifyInstance, options: AdminRoutesOpti
   const { db, sync, actor, rules } = options;
   const authorize = bearerGuard(options.adminToken, { realm: 'the chaos API' });
   // onRequest, so a caller without the token learns nothing about the body schema.
-  app.addHook('onRequest', async (request) => authorize(request.headers.authorization));
+  app.addHook('onRequest', async (request) => authorize(request.headers.authorization, request.ip));
 
   const create = async (body: CreateFaultBody, origin: Fault['origin'], log: FastifyBaseLogger) => {
     const fault = buildFault(body, rules, { actor, origin, now: Date.now() });

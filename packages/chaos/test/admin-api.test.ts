@@ -93,6 +93,22 @@ describe('authentication', () => {
     }
     expect(await auditRows(context.database.db)).toEqual([]);
   });
+
+  it('refuses a client that keeps guessing (429 with Retry-After), even with the right token, others not', async () => {
+    const app = await build();
+    const guess = (remoteAddress: string, token = `${TOKEN}x`) =>
+      app.inject({
+        url: '/admin/chaos/status',
+        remoteAddress,
+        headers: { authorization: `Bearer ${token}` },
+      });
+    for (let attempt = 0; attempt < 10; attempt++) expect((await guess('10.0.0.9')).statusCode).toBe(403);
+    const throttled = await guess('10.0.0.9', TOKEN);
+    expect(throttled.statusCode).toBe(429);
+    expect(Number(throttled.headers['retry-after'])).toBeGreaterThan(0);
+    expect(throttled.json().error.code).toBe('RATE_LIMITED');
+    expect((await guess('10.0.0.10', TOKEN)).statusCode).toBe(200);
+  });
 });
 
 describe('faults as resources', () => {

@@ -190,7 +190,7 @@ export const metricsPlugin = fp<MetricsOptions>(
         config: { ...OPERATIONAL_ROUTE_CONFIG },
         schema: { hide: true },
         ...(check
-          ? { onRequest: async (request: FastifyRequest) => check(request.headers.authorization) }
+          ? { onRequest: async (request: FastifyRequest) => check(request.headers.authorization, request.ip) }
           : {}),
       },
       async (_request, reply) => reply.type(registry.contentType).send(await snapshot()),

@@ -78,7 +78,7 @@ function alertsGuard(token: string | undefined) {
       );
     }
     try {
-      check(request.headers.authorization);
+      check(request.headers.authorization, request.ip);
     } catch (error) {
       if (isAppError(error) && error.statusCode === 401) reply.header('www-authenticate', 'Bearer');
       throw error;
