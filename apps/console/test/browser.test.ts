@@ -1,67 +1,23 @@
 /// <reference lib="dom" />
-import { mkdir } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { buildApp } from '../src/app.js';
-import { consoleConfig } from './helpers.js';
-import { CHAOS_TOKEN, type RunningService, startService } from './stack.js';
-
-/** Debian's chromium (`apt-get install chromium`): Playwright's own browser download cannot work here. */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-/** Screenshots of each page, kept as test artifacts (gitignored). */
-const ARTIFACTS = fileURLToPath(new URL('../artifacts/', import.meta.url));
-const STEP_MS = 20_000;
+import { api, type ConsoleInBrowser, openConsole } from './browser.js';
+import { CHAOS_TOKEN, type RunningService } from './stack.js';
 
 let users: RunningService;
 let incidents: RunningService;
-let consoleApp: Awaited<ReturnType<typeof buildApp>>;
 let consoleUrl: string;
-let browser: Browser;
 let page: Page;
+let shot: ConsoleInBrowser['shot'];
+let opened: ConsoleInBrowser<'users-api' | 'incidents-api'> | undefined;
 
 beforeAll(async () => {
-  const adminUrl = inject('postgresAdminUrl');
-  [users, incidents] = await Promise.all([
-    startService('users-api', adminUrl),
-    startService('incidents-api', adminUrl),
-  ]);
-  consoleApp = await buildApp(
-    consoleConfig({ CONSOLE_SERVICES: `users-api=${users.url},incidents-api=${incidents.url}` }),
-  );
-  consoleUrl = await consoleApp.listen({ port: 0, host: '127.0.0.1' });
-  await mkdir(ARTIFACTS, { recursive: true });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
-  page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  page.setDefaultTimeout(STEP_MS);
+  opened = await openConsole(inject('postgresAdminUrl'), { 'users-api': {}, 'incidents-api': {} });
+  ({ url: consoleUrl, page, shot } = opened);
+  ({ 'users-api': users, 'incidents-api': incidents } = opened.services);
 }, 120_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await consoleApp?.close();
-  await Promise.all([users?.stop(), incidents?.stop()]);
-}, 60_000);
-
-const shot = (name: string) => page.screenshot({ path: `${ARTIFACTS}${name}.png`, fullPage: true });
-
-async function api(
-  service: RunningService,
-  path: string,
-  init: { method?: string; body?: unknown; token?: string; ifMatch?: string } = {},
-) {
-  const headers: Record<string, string> = {};
-  if (init.body !== undefined) headers['content-type'] = 'application/json';
-  if (init.token) headers.authorization = `Bearer ${init.token}`;
-  if (init.ifMatch) headers['if-match'] = init.ifMatch;
-  const response = await fetch(`${service.url}${path}`, {
-    method: init.method ?? 'GET',
-    headers,
-    ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
-  });
-  // biome-ignore lint/suspicious/noExplicitAny: the services' bodies, read field by field below
-  const body: any = await response.json();
-  return { status: response.status, etag: response.headers.get('etag'), body };
-}
+afterAll(() => opened?.close(), 60_000);
 
 describe('the console in a browser', () => {
   it('shows both services ready with their SLOs', async () => {

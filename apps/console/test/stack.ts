@@ -6,16 +6,19 @@ import { freePort } from '@steadfast/service-kit/testing';
 
 export const CHAOS_TOKEN = 'console-test-chaos-admin-token';
 
+export type ServiceName = 'users-api' | 'incidents-api';
+
 export interface RunningService {
-  name: string;
+  name: ServiceName;
   url: string;
   stop(): Promise<void>;
 }
 
-/** One of the apps as `pnpm start` runs it, `node dist/server.js`, on its own fresh database. */
+/** One of the apps as `pnpm start` runs it, `node dist/server.js`, on its own fresh database; `env` on top. */
 export async function startService(
-  name: 'users-api' | 'incidents-api',
+  name: ServiceName,
   adminUrl: string,
+  env: Record<string, string> = {},
 ): Promise<RunningService> {
   const database: TestDatabase = await createTestDatabase(adminUrl);
   const port = await freePort();
@@ -32,6 +35,7 @@ export async function startService(
       CHAOS_ADMIN_TOKEN: CHAOS_TOKEN,
       SLI_FLUSH_INTERVAL_MS: '500',
       SSE_HEARTBEAT_MS: '1000',
+      ...env,
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });

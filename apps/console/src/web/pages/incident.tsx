@@ -85,8 +85,9 @@ export function IncidentPage({ service, id }: { service: string; id: string }) {
             <h1>{incident.title}</h1>
             <p>
               <Badge tone={incident.status === 'resolved' ? 'good' : 'bad'}>{incident.status}</Badge>{' '}
-              {incident.priority} {incident.severity} · opened {age(incident.createdAt, now)} ago · version{' '}
-              {incident.version}
+              {incident.priority} {incident.severity} ·{' '}
+              {incident.services.map((s) => s.name).join(', ') || 'no service named'} · opened{' '}
+              {age(incident.createdAt, now)} ago · version {incident.version}
             </p>
             {incident.description && <p>{incident.description}</p>}
             {changedTo !== undefined && (

@@ -126,6 +126,7 @@ export function IncidentRows({ incidents, now }: { incidents: Incident[]; now: n
         <tr>
           <th>Incident</th>
           <th>Severity</th>
+          <th>Service</th>
           <th>Status</th>
           <th>Age</th>
         </tr>
@@ -141,6 +142,7 @@ export function IncidentRows({ incidents, now }: { incidents: Incident[]; now: n
                 {incident.priority} {incident.severity}
               </Badge>
             </td>
+            <td>{incident.services.map((s) => s.name).join(', ') || '—'}</td>
             <td>{incident.status}</td>
             <td>{age(incident.createdAt, now)}</td>
           </tr>
