@@ -4,9 +4,14 @@ import type { Incident, IncidentEvent, SloHistory } from '../src/web/types.js';
 import {
   age,
   applyIncidentEvent,
+  BURN_AXIS_FLOOR,
   budgetTone,
   budgetWidth,
   burn,
+  burnLegend,
+  burnOnAxis,
+  burnRange,
+  burnTick,
   duration,
   failureMessage,
   historyColumns,
@@ -155,6 +160,66 @@ describe('the SLO chart', () => {
       [null, 90],
       [null, 10],
     ]);
+  });
+
+  it('puts a burn rate of 0 on the log axis floor, and keeps steps without traffic as gaps', () => {
+    const quiet = {
+      ...history,
+      points: [
+        { at: 60_000, good: 10, total: 10, sli: 1, burnRate: 0 },
+        { at: 120_000, good: 0, total: 0, sli: null, burnRate: null },
+        { at: 180_000, good: 0, total: 10, sli: 0, burnRate: 1000 },
+      ],
+    };
+    expect(historyColumns(quiet)[2]).toEqual([BURN_AXIS_FLOOR, null, 1000]);
+    expect(burnOnAxis(0.003)).toBe(BURN_AXIS_FLOOR);
+    expect(burnOnAxis(1)).toBe(1);
+    expect(burnOnAxis(Number.POSITIVE_INFINITY)).toBeNull();
+  });
+
+  it('spans powers of ten from the floor over every rate and every threshold, so 1× and 1000× both read', () => {
+    expect(burnRange(history)).toEqual([BURN_AXIS_FLOOR, 100]);
+    const burning = { ...history, points: [{ at: 60_000, good: 0, total: 10, sli: 0, burnRate: 1000 }] };
+    expect(burnRange(burning)).toEqual([BURN_AXIS_FLOOR, 10_000]);
+    const quiet = { ...history, alerts: [], points: [] };
+    expect(burnRange(quiet)).toEqual([BURN_AXIS_FLOOR, 10]);
+    fc.assert(
+      fc.property(
+        fc.array(fc.option(fc.double({ min: 0, max: 1e6, noNaN: true }), { nil: null })),
+        fc.array(fc.double({ min: 0.1, max: 1e4, noNaN: true })),
+        (rates, factors) => {
+          const chart = {
+            ...history,
+            alerts: factors.map((factor) => ({
+              ...(history.alerts[0] as SloHistory['alerts'][number]),
+              factor,
+            })),
+            points: rates.map((burnRate, i) => ({ at: i * 60_000, good: 0, total: 1, sli: 0, burnRate })),
+          };
+          const [low, high] = burnRange(chart);
+          expect(Number.isInteger(Math.log10(high))).toBe(true);
+          for (const value of [...historyColumns(chart)[2], ...factors, 1]) {
+            if (value === null) continue;
+            expect(value).toBeGreaterThanOrEqual(low);
+            expect(value).toBeLessThan(high);
+          }
+        },
+      ),
+    );
+  });
+
+  it('labels the powers of ten only, and says when a rate sits on the floor', () => {
+    expect([0.01, 0.1, 0.5, 1, 2, 10, 100, 1000].map(burnTick)).toEqual([
+      '0.01×',
+      '0.1×',
+      '',
+      '1×',
+      '',
+      '10×',
+      '100×',
+      '1000×',
+    ]);
+    expect([null, undefined, BURN_AXIS_FLOOR, 14.4].map(burnLegend)).toEqual(['—', '—', '≤ 0.01×', '14.4×']);
   });
 
   it('draws one labelled line per alert tier', () => {

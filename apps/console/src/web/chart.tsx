@@ -1,11 +1,14 @@
 import { useEffect, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
 import type { SloHistory } from './types.js';
-import { historyColumns, thresholdLines } from './view.js';
+import { burnLegend, burnRange, burnTick, historyColumns, thresholdLines } from './view.js';
 
 const SEVERITY_COLOURS: Record<string, string> = { page: '#c62828', ticket: '#ef8f00' };
 
-/** The SLI (left axis, %) and burn rate (right axis) of an SLO, with each alert tier's factor as a dashed line. */
+/**
+ * The SLI (left axis, %) and burn rate (right axis, logarithmic) of an SLO, with each alert tier's factor as a
+ * dashed line.
+ */
 export function HistoryChart({ history }: { history: SloHistory }) {
   const box = useRef<HTMLDivElement>(null);
   useEffect(() => {
@@ -30,7 +33,7 @@ export function HistoryChart({ history }: { history: SloHistory }) {
       }
       ctx.restore();
     };
-    const maxFactor = Math.max(...lines.map((l) => l.value), 1);
+    const burnAxis = burnRange(history);
     const plot = new uPlot(
       {
         width: Math.max(280, element.clientWidth),
@@ -38,12 +41,18 @@ export function HistoryChart({ history }: { history: SloHistory }) {
         scales: {
           x: { time: true },
           sli: { range: (_u, min, _max) => [Math.min(min ?? 99, 99), 100] },
-          burn: { range: (_u, _min, max) => [0, Math.max(max ?? 0, maxFactor) * 1.1] },
+          burn: { distr: 3, log: 10, range: () => burnAxis },
         },
         axes: [
           {},
           { scale: 'sli', label: 'SLI %' },
-          { scale: 'burn', side: 1, label: 'burn rate', grid: { show: false } },
+          {
+            scale: 'burn',
+            side: 1,
+            label: 'burn rate',
+            grid: { show: false },
+            values: (_u, splits) => splits.map(burnTick),
+          },
         ],
         series: [
           {},
@@ -58,6 +67,7 @@ export function HistoryChart({ history }: { history: SloHistory }) {
           {
             label: 'burn rate',
             scale: 'burn',
+            value: (_u, value) => burnLegend(value),
             stroke: '#6a1b9a',
             width: 1.5,
             spanGaps: false,

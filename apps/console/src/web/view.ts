@@ -92,14 +92,49 @@ export function applyIncidentEvent(active: readonly Incident[], event: IncidentE
   return next;
 }
 
+/**
+ * The burn-rate axis is logarithmic, so 1× and 1000× both read; it starts here. A log has no 0, so a smaller rate
+ * (a step without errors is 0) is drawn on this floor, and the legend says so.
+ */
+export const BURN_AXIS_FLOOR = 0.01;
+
+/** A burn rate as the log axis draws it: on the floor when below it, null (a gap) when there was no traffic. */
+export const burnOnAxis = (rate: number | null): number | null =>
+  rate === null || !Number.isFinite(rate) ? null : Math.max(rate, BURN_AXIS_FLOOR);
+
 /** uPlot's columns: x in seconds, then the SLI in percent and the burn rate, with null for steps without traffic. */
 export function historyColumns(history: SloHistory): [number[], (number | null)[], (number | null)[]] {
   return [
     history.points.map((p) => p.at / 1000),
     history.points.map((p) => (p.sli === null ? null : p.sli * 100)),
-    history.points.map((p) => p.burnRate),
+    history.points.map((p) => burnOnAxis(p.burnRate)),
   ];
 }
+
+/**
+ * The burn-rate axis, floor to the power of ten above the highest rate and every alert factor (1× at least), so
+ * each threshold line is on the chart whatever the data.
+ */
+export function burnRange(history: SloHistory): [number, number] {
+  const highest = Math.max(
+    1,
+    ...history.alerts.map((a) => a.factor),
+    ...history.points.map((p) => burnOnAxis(p.burnRate) ?? 0),
+  );
+  return [BURN_AXIS_FLOOR, 10 ** Math.ceil(Math.log10(highest * 1.5))];
+}
+
+/** The log axis labels its powers of ten only ("0.01×" … "1000×"); the ticks between stay unlabelled. */
+export const burnTick = (value: number): string =>
+  Math.abs(Math.log10(value) - Math.round(Math.log10(value))) < 1e-9 ? burn(value) : '';
+
+/** The legend's burn rate: what the step measured, "≤ 0.01×" for one drawn on the floor, "—" without traffic. */
+export const burnLegend = (value: number | null | undefined): string =>
+  value === null || value === undefined
+    ? '—'
+    : value <= BURN_AXIS_FLOOR
+      ? `≤ ${burn(BURN_AXIS_FLOOR)}`
+      : burn(value);
 
 /** The horizontal lines drawn on the burn-rate axis: one per alert tier's factor, labelled. */
 export function thresholdLines(history: SloHistory): { label: string; value: number; severity: string }[] {
