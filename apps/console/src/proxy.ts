@@ -84,8 +84,14 @@ export function authorizationFor(
   return undefined;
 }
 
+/**
+ * The browser's address goes on as the only `X-Forwarded-For` entry: a service that trusts the console
+ * (`TRUST_PROXY`) then limits each browser on its own budget instead of every console user on one. Whatever the
+ * browser sent in that header itself is dropped; `request.ip` is already what the console's own `TRUST_PROXY`
+ * makes of it.
+ */
 function forwardedHeaders(request: FastifyRequest, serviceToken: string | undefined) {
-  const headers: Record<string, string> = { 'x-request-id': request.id };
+  const headers: Record<string, string> = { 'x-request-id': request.id, 'x-forwarded-for': request.ip };
   for (const name of FORWARDED_HEADERS) {
     const value = request.headers[name];
     if (typeof value === 'string') headers[name] = value;

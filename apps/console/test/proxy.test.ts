@@ -95,7 +95,8 @@ describe('the proxy', () => {
     expect(seen.headers.authorization).toBe(`Bearer ${SERVICE_TOKEN}`);
     expect(seen.headers['if-match']).toBe('"3"');
     expect(seen.headers.cookie).toBeUndefined();
-    expect(seen.headers['x-forwarded-for']).toBeUndefined();
+    // The browser's address as the console saw it, never what the browser claimed.
+    expect(seen.headers['x-forwarded-for']).toBe('127.0.0.1');
     expect(seen.headers['x-request-id']).toBe(response.headers.get('x-request-id'));
   });
 
