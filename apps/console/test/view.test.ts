@@ -15,7 +15,9 @@ import {
   duration,
   failureMessage,
   historyColumns,
+  incidentFilters,
   incidentQuery,
+  incidentsHash,
   legalTransitions,
   thresholdLines,
 } from '../src/web/view.js';
@@ -233,5 +235,26 @@ describe('the incident list query', () => {
   it('leaves empty filters out', () => {
     expect(incidentQuery({ status: 'open', severity: '', cursor: '' })).toBe('limit=20&status=open');
     expect(incidentQuery({ cursor: 'abc' }, 5)).toBe('limit=5&cursor=abc');
+    expect(incidentQuery({ service: 'checkout api', status: '' })).toBe('limit=20&service=checkout+api');
+  });
+
+  it('keeps the filters in the page address and reads back the same filters', () => {
+    expect(incidentsHash({ status: '', severity: '', service: '' })).toBe('#/incidents');
+    expect(incidentsHash({ status: 'open', severity: '', service: 'a&b' })).toBe(
+      '#/incidents?status=open&service=a%26b',
+    );
+    expect(incidentFilters(new URLSearchParams('service=%20x%20&other=1'))).toEqual({
+      status: '',
+      severity: '',
+      service: 'x',
+    });
+    const filter = fc.string({ maxLength: 20 }).map((s) => s.trim());
+    fc.assert(
+      fc.property(filter, filter, filter, (status, severity, service) => {
+        const filters = { status, severity, service };
+        const hash = incidentsHash(filters);
+        expect(incidentFilters(new URLSearchParams(hash.split('?')[1] ?? ''))).toEqual(filters);
+      }),
+    );
   });
 });

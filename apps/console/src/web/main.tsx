@@ -10,11 +10,22 @@ import { OverviewPage } from './pages/overview.js';
 import { SloPage } from './pages/slo.js';
 import { type Session, SessionContext } from './session.js';
 import type { ConsoleSettings } from './types.js';
+import { incidentFilters } from './view.js';
 
-/** Routes live in the hash (#/incidents/…), so the server only serves files and reloads keep the page. */
-function useRoute(): string[] {
-  const parse = () =>
-    window.location.hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
+/** Routes live in the hash (#/incidents/…?filter=…), so the server only serves files and reloads keep the page. */
+interface Route {
+  path: string[];
+  query: URLSearchParams;
+}
+
+function useRoute(): Route {
+  const parse = (): Route => {
+    const [path = '', query = ''] = window.location.hash.replace(/^#\/?/, '').split('?', 2);
+    return {
+      path: path.split('/').filter(Boolean).map(decodeURIComponent),
+      query: new URLSearchParams(query),
+    };
+  };
   const [route, setRoute] = useState(parse);
   useEffect(() => {
     const onChange = () => setRoute(parse());
@@ -24,12 +35,16 @@ function useRoute(): string[] {
   return route;
 }
 
-function Page({ route, settings }: { route: string[]; settings: ConsoleSettings }) {
-  const [page, a, b] = route;
+function Page({ route, settings }: { route: Route; settings: ConsoleSettings }) {
+  const [page, a, b] = route.path;
   const incidents = settings.incidentsService;
   if (page === 'slo' && a && b) return <SloPage service={a} name={b} />;
   if (page === 'incidents' && a) return <IncidentPage service={incidents} id={a} />;
-  if (page === 'incidents') return <IncidentsPage service={incidents} />;
+  if (page === 'incidents') {
+    const filters = incidentFilters(route.query);
+    // Other filters are another list: it starts again from its first page.
+    return <IncidentsPage key={JSON.stringify(filters)} service={incidents} filters={filters} />;
+  }
   if (page === 'chaos') return <ChaosPage services={settings.services.map((s) => s.name)} service={a} />;
   return <OverviewPage settings={settings} />;
 }
@@ -45,7 +60,7 @@ function App() {
       .then(setSettings, () => setSettings('failed'));
   }, []);
   const session: Session = { token, setToken, adminToken, setAdminToken };
-  const current = route[0] ?? '';
+  const current = route.path[0] ?? '';
   const link = (href: string, label: string, name: string) => (
     <a href={href} aria-current={current === name ? 'page' : undefined}>
       {label}

@@ -145,11 +145,31 @@ export function thresholdLines(history: SloHistory): { label: string; value: num
   }));
 }
 
+/** What the incident list is filtered by; an empty value filters nothing. */
+export interface IncidentFilters {
+  status: string;
+  severity: string;
+  service: string;
+}
+
+const FILTER_KEYS = ['status', 'severity', 'service'] as const;
+
+/** The filters a list URL carries (`#/incidents?status=open&service=checkout`), so a filtered list can be shared. */
+export function incidentFilters(query: URLSearchParams): IncidentFilters {
+  const [status = '', severity = '', service = ''] = FILTER_KEYS.map((key) => query.get(key)?.trim() ?? '');
+  return { status, severity, service };
+}
+
+/** The list's page address for `filters`; empty ones are left out. */
+export function incidentsHash(filters: IncidentFilters): string {
+  const params = new URLSearchParams();
+  for (const key of FILTER_KEYS) if (filters[key]) params.set(key, filters[key]);
+  const query = params.toString();
+  return query ? `#/incidents?${query}` : '#/incidents';
+}
+
 /** The incident list's query string from its filters; empty filters are left out. */
-export function incidentQuery(
-  filters: { status?: string; severity?: string; cursor?: string },
-  limit = 20,
-): string {
+export function incidentQuery(filters: Partial<IncidentFilters> & { cursor?: string }, limit = 20): string {
   const params = new URLSearchParams({ limit: String(limit) });
   for (const [key, value] of Object.entries(filters)) if (value) params.set(key, value);
   return params.toString();

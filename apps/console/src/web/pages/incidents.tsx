@@ -4,7 +4,7 @@ import { Failure, Show } from '../components.js';
 import { useIncidentStream, useNow, usePoll } from '../hooks.js';
 import { SessionContext } from '../session.js';
 import type { Incident, IncidentDetail, Severity } from '../types.js';
-import { incidentQuery } from '../view.js';
+import { type IncidentFilters, incidentQuery, incidentsHash } from '../view.js';
 import { IncidentRows } from './overview.js';
 
 const STATUSES = ['open', 'investigating', 'identified', 'monitoring', 'resolved'];
@@ -46,24 +46,25 @@ function OpenIncidentForm({ service }: { service: string }) {
   );
 }
 
-export function IncidentsPage({ service }: { service: string }) {
+export function IncidentsPage({ service, filters }: { service: string; filters: IncidentFilters }) {
   const now = useNow();
-  const [status, setStatus] = useState('');
-  const [severity, setSeverity] = useState('');
   // The cursors of the pages before this one, so "newer" goes back.
   const [cursors, setCursors] = useState<string[]>([]);
   const cursor = cursors.at(-1) ?? '';
   const [page, reload] = usePoll(
-    () => call<Incident[]>(service, `/v1/incidents?${incidentQuery({ status, severity, cursor })}`),
+    () => call<Incident[]>(service, `/v1/incidents?${incidentQuery({ ...filters, cursor })}`),
     0,
-    [service, status, severity, cursor],
+    [service, filters, cursor],
   );
   useIncidentStream(service, () => {
     if (cursors.length === 0) reload();
   });
-  const filter = (set: (value: string) => void) => (e: Event) => {
-    set((e.currentTarget as HTMLSelectElement).value);
-    setCursors([]);
+  // The filters live in the page's address (shareable, kept on reload); changing one is a new address.
+  const filter = (key: keyof IncidentFilters) => (e: Event) => {
+    window.location.hash = incidentsHash({
+      ...filters,
+      [key]: (e.currentTarget as HTMLInputElement | HTMLSelectElement).value.trim(),
+    });
   };
   const next =
     !('state' in page) && page.ok ? (page.meta as { nextCursor?: string | null })?.nextCursor : null;
@@ -73,7 +74,7 @@ export function IncidentsPage({ service }: { service: string }) {
       <form class="filters" aria-label="Filters" onSubmit={(e) => e.preventDefault()}>
         <label>
           Status{' '}
-          <select value={status} onChange={filter(setStatus)}>
+          <select value={filters.status} onChange={filter('status')}>
             <option value="">any</option>
             {STATUSES.map((s) => (
               <option key={s}>{s}</option>
@@ -82,12 +83,22 @@ export function IncidentsPage({ service }: { service: string }) {
         </label>
         <label>
           Severity{' '}
-          <select value={severity} onChange={filter(setSeverity)}>
+          <select value={filters.severity} onChange={filter('severity')}>
             <option value="">any</option>
             {SEVERITIES.map((s) => (
               <option key={s}>{s}</option>
             ))}
           </select>
+        </label>
+        <label>
+          Service{' '}
+          <input
+            type="search"
+            maxLength={100}
+            placeholder="any"
+            value={filters.service}
+            onChange={filter('service')}
+          />
         </label>
       </form>
       <Show value={page} service={service} what="incidents">
