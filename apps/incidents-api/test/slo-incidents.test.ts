@@ -1,8 +1,8 @@
+import { useTestApp } from '@steadfast/service-kit/testing';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import * as sloMigration from '../src/db/migrations/20261202T0400-slo-incidents-and-experiments.js';
 import { ALERTS_TOKEN, count, incidentsApp, TABLES } from './helpers.js';
-import { useTestApp } from '@steadfast/service-kit/testing';
 
 const t = useTestApp({ ...incidentsApp(), truncate: TABLES });
 
@@ -18,7 +18,13 @@ interface SloAlertOptions {
 }
 
 /** An alert of the generated SLO rules (deploy/prometheus/rules), as Alertmanager sends it. */
-function sloAlert({ tier, status = 'firing', startsAt = '2026-12-02T10:00:00Z', slo = 'requests-availability', annotations = {} }: SloAlertOptions) {
+function sloAlert({
+  tier,
+  status = 'firing',
+  startsAt = '2026-12-02T10:00:00Z',
+  slo = 'requests-availability',
+  annotations = {},
+}: SloAlertOptions) {
   const page = tier.startsWith('page');
   return {
     status,
@@ -133,7 +139,11 @@ describe('one SLO, one incident', () => {
     const response = await send(payload);
     expect(response.statusCode).toBe(200);
     expect(response.json().data.alerts.new).toBe(2);
-    const keys = await t.app.db.selectFrom('incidents').select('incident_key').orderBy('incident_key').execute();
+    const keys = await t.app.db
+      .selectFrom('incidents')
+      .select('incident_key')
+      .orderBy('incident_key')
+      .execute();
     expect(keys).toEqual([
       { incident_key: 'slo:users-api/requests-availability' },
       { incident_key: 'slo:users-api/requests-latency' },
@@ -147,7 +157,9 @@ describe('one SLO, one incident', () => {
       annotations: { runbook_url: runbook, error_ratio: '0.5', objective: '99.9', period_days: '30' },
     });
     const { incidentId } = (await send(routed([page]))).json().data;
-    await send(routed([sloAlert({ tier: 'ticket-slow', annotations: { runbook_url: 'javascript:alert(1)' } })]));
+    await send(
+      routed([sloAlert({ tier: 'ticket-slow', annotations: { runbook_url: 'javascript:alert(1)' } })]),
+    );
     const { alerts, alertsTruncated } = await incident(incidentId);
     expect(alertsTruncated).toBe(false);
     expect(alerts).toHaveLength(2);
@@ -167,15 +179,28 @@ describe('one SLO, one incident', () => {
     });
     expect(alerts[0].burnRate).toBeCloseTo(500);
     // Only web links are links.
-    expect(alerts[1]).toMatchObject({ tier: 'ticket-slow', longWindow: '3d', shortWindow: '6h', runbookUrl: null });
+    expect(alerts[1]).toMatchObject({
+      tier: 'ticket-slow',
+      longWindow: '3d',
+      shortWindow: '6h',
+      runbookUrl: null,
+    });
   });
 
   it('keeps the groupKey as the identity of alerts that are not from an SLO', async () => {
-    const plain = { ...sloAlert({ tier: 'page-fast' }), labels: { alertname: 'TargetDown', job: 'users-api' } };
+    const plain = {
+      ...sloAlert({ tier: 'page-fast' }),
+      labels: { alertname: 'TargetDown', job: 'users-api' },
+    };
     const first = (await send({ ...routed([plain]), groupKey: 'g-one' })).json().data;
-    const second = (await send({ ...routed([{ ...plain, fingerprint: 'other' }]), groupKey: 'g-two' })).json().data;
+    const second = (await send({ ...routed([{ ...plain, fingerprint: 'other' }]), groupKey: 'g-two' })).json()
+      .data;
     expect(second.incidentId).not.toBe(first.incidentId);
-    const row = await t.app.db.selectFrom('incidents').select('incident_key').where('id', '=', first.incidentId).executeTakeFirstOrThrow();
+    const row = await t.app.db
+      .selectFrom('incidents')
+      .select('incident_key')
+      .where('id', '=', first.incidentId)
+      .executeTakeFirstOrThrow();
     expect(row.incident_key).toBe('group:g-one');
   });
 });
@@ -191,13 +216,23 @@ describe('the migration to SLO identities', () => {
     } finally {
       await sloMigration.up(t.app.db);
     }
-    const rows = await t.app.db.selectFrom('incidents').select(['id', 'incident_key']).orderBy('id').execute();
+    const rows = await t.app.db
+      .selectFrom('incidents')
+      .select(['id', 'incident_key'])
+      .orderBy('id')
+      .execute();
     expect(rows).toEqual([
       { id: '11111111-1111-4111-8111-111111111111', incident_key: 'group:old-group' },
       { id: '22222222-2222-4222-8222-222222222222', incident_key: null },
     ]);
-    const plain = { ...sloAlert({ tier: 'page-fast' }), labels: { alertname: 'TargetDown', severity: 'critical' } };
+    const plain = {
+      ...sloAlert({ tier: 'page-fast' }),
+      labels: { alertname: 'TargetDown', severity: 'critical' },
+    };
     const joined = (await send({ ...routed([plain]), groupKey: 'old-group' })).json().data;
-    expect(joined).toMatchObject({ incidentId: '11111111-1111-4111-8111-111111111111', incidentCreated: false });
+    expect(joined).toMatchObject({
+      incidentId: '11111111-1111-4111-8111-111111111111',
+      incidentCreated: false,
+    });
   });
 });
