@@ -220,7 +220,7 @@ function commandsIn(trx: Kysely<Database>, effects: Effects, options: IncidentSe
         ? undefined
         : [
             ...(changes.serviceIds ?? []),
-            ...(await serviceIdsNamed(changes.services ?? [], source === 'api' ? 'api' : 'alertmanager')),
+            ...(await serviceIdsNamed(changes.services ?? [], 'api')),
           ];
     const servicesChange = wanted !== undefined && (await servicesDiffer(current.id, wanted));
     if (Object.keys(set).length === 0 && !servicesChange) return incidentOf(trx, current);
