@@ -59,6 +59,14 @@ describe('POST /v1/integrations/chaos', () => {
     expect(await count(t.app, 'experiment_events')).toBe(2);
   });
 
+  it('writes one entry for concurrent re-sends (every replica announcing at once)', async () => {
+    const { id } = await createIncident(t.app, { services: ['users-api'] });
+    const responses = await Promise.all(Array.from({ length: 4 }, () => announce(started)));
+    expect(responses.map((r) => r.statusCode)).toEqual([202, 202, 202, 202]);
+    expect((await messages(id)).filter((m: string) => m.startsWith('experiment_started'))).toHaveLength(1);
+    expect(await count(t.app, 'experiment_events')).toBe(1);
+  });
+
   it('gives an incident opened during an experiment on its service the started entry', async () => {
     await announce(started);
     const { id } = await createIncident(t.app, { services: ['users-api'] });
