@@ -9,12 +9,15 @@ import { pruneIncidentEvents } from './events/event.repository.js';
 import { incidentEventService } from './events/event.service.js';
 import { IncidentEventBus } from './events/event-bus.js';
 import { eventRelayPlugin } from './events/event-relay.js';
+import { pruneExperimentEvents } from './experiments/experiment.repository.js';
+import { experimentService } from './experiments/experiment.service.js';
 import type { Publish } from './incidents/effects.js';
 import { pruneIdempotencyKeys } from './incidents/idempotency.js';
 import { countOpenIncidents } from './incidents/incident.repository.js';
 import { incidentService } from './incidents/incident.service.js';
 import { incidentMetrics } from './metrics.js';
 import { pruningPlugin } from './pruning.js';
+import { quietPeriodPlugin } from './quiet-period.js';
 import { incidentsRoutes } from './routes/v1/incidents.js';
 import { integrationsRoutes } from './routes/v1/integrations.js';
 import { servicesRoutes } from './routes/v1/services.js';
@@ -66,7 +69,14 @@ export async function buildApp(config: IncidentsApiConfig, { logStream }: BuildO
           batch,
         ),
       idempotencyKeys: (batch: number) => pruneIdempotencyKeys(db, batch),
+      experimentEvents: (batch: number) =>
+        pruneExperimentEvents(db, config.EXPERIMENT_RETENTION_HOURS, batch),
     }),
+  });
+  await app.register(quietPeriodPlugin, {
+    periodMs: config.INCIDENT_QUIET_PERIOD_MS,
+    checkMs: config.INCIDENT_QUIET_CHECK_MS,
+    resolveQuiet: (periodMs: number) => incidents.resolveQuiet(periodMs),
   });
   await app.register(servicesRoutes, {
     prefix: '/v1/services',
@@ -89,8 +99,10 @@ export async function buildApp(config: IncidentsApiConfig, { logStream }: BuildO
   await app.register(integrationsRoutes, {
     prefix: '/v1/integrations',
     intake,
+    experiments: app.guardDatabase(experimentService(db, publish, incidentOptions)),
     metrics,
     alertsToken: config.ALERTS_TOKEN,
+    integrationToken: config.INTEGRATION_TOKEN,
     bodyLimit: config.ALERTS_BODY_LIMIT_BYTES,
   });
   return app;

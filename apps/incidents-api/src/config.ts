@@ -3,6 +3,7 @@ import { serviceConfigSchema } from '@steadfast/service-kit';
 import { DEFAULT_ALERTS_BODY_LIMIT_BYTES } from './alerts/intake.js';
 import { DEFAULT_NOTES_MAX, DEFAULT_TIMELINE_EMBED } from './incidents/incident.service.js';
 import { DEFAULT_PRUNING } from './pruning.js';
+import { DEFAULT_QUIET } from './quiet-period.js';
 import { DEFAULT_STREAM_LIMITS } from './routes/v1/stream.js';
 
 export const IncidentsApiConfigSchema = serviceConfigSchema({
@@ -18,6 +19,29 @@ export const IncidentsApiConfigSchema = serviceConfigSchema({
       description: 'Bearer token Alertmanager sends; unset disables /v1/integrations/alertmanager (404)',
     }),
   ),
+  INTEGRATION_TOKEN: Type.Optional(
+    Type.String({
+      minLength: 16,
+      description:
+        'Bearer token chaos sends its experiments with; unset disables /v1/integrations/chaos (404)',
+    }),
+  ),
+  INCIDENT_QUIET_PERIOD_MS: Type.Integer({
+    minimum: 0,
+    default: DEFAULT_QUIET.periodMs,
+    description:
+      'How long a monitoring incident’s alerts must stay resolved (and nothing change) before it is resolved; 0: never',
+  }),
+  INCIDENT_QUIET_CHECK_MS: Type.Integer({
+    minimum: 1000,
+    default: DEFAULT_QUIET.checkMs,
+    description: 'How often monitoring incidents are checked for the quiet period',
+  }),
+  EXPERIMENT_RETENTION_HOURS: Type.Integer({
+    minimum: 1,
+    default: DEFAULT_PRUNING.experimentRetentionHours,
+    description: 'Chaos experiment announcements older than this are pruned (their timeline entries stay)',
+  }),
   ALERTS_RESOLVE_STATUS: Type.Union([Type.Literal('monitoring'), Type.Literal('resolved')], {
     default: 'monitoring',
     description: 'Where an incident goes when every alert of its group has resolved',
@@ -82,7 +106,7 @@ export const IncidentsApiConfigSchema = serviceConfigSchema({
   PRUNE_INTERVAL_MS: Type.Integer({
     minimum: 1000,
     default: DEFAULT_PRUNING.intervalMs,
-    description: 'How often the event log and expired idempotency keys are pruned',
+    description: 'How often the event log, experiments and expired idempotency keys are pruned',
   }),
 });
 

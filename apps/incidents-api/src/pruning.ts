@@ -6,6 +6,8 @@ export const DEFAULT_PRUNING = {
   retentionHours: 168,
   maxRows: 100_000,
   intervalMs: 10 * 60_000,
+  /** Thirty days of chaos announcements: a postmortem written within the SLO period still finds them. */
+  experimentRetentionHours: 720,
 };
 
 /** Rows deleted per statement: each delete is short and holds few locks, whatever the backlog. */
@@ -29,7 +31,7 @@ export async function pruneAll(steps: Record<string, PruneStep>): Promise<Record
   return deleted;
 }
 
-export interface PruningSchedule {
+export interface Schedule {
   intervalMs: number;
   run: () => Promise<unknown>;
   onError: (error: unknown) => void;
@@ -39,7 +41,7 @@ export interface PruningSchedule {
  * Runs `run` every `intervalMs`, the next run timed from the end of the last (runs never overlap, however slow).
  * Returns the function that stops it.
  */
-export function schedulePruning({ intervalMs, run, onError }: PruningSchedule): () => void {
+export function scheduleRuns({ intervalMs, run, onError }: Schedule): () => void {
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
   const next = () => {
@@ -69,11 +71,11 @@ export interface PruningPluginOptions {
 async function pruning(app: FastifyInstance, { intervalMs, steps }: PruningPluginOptions) {
   let stop: (() => void) | undefined;
   app.addHook('onReady', async () => {
-    stop = schedulePruning({
+    stop = scheduleRuns({
       intervalMs,
       run: async () => {
         const deleted = await pruneAll(steps);
-        app.log.debug({ deleted }, 'pruned the event log and expired idempotency keys');
+        app.log.debug({ deleted }, 'pruned the event log, experiments and expired idempotency keys');
       },
       onError: (error) => app.log.warn({ err: error }, 'pruning failed; retrying at the next interval'),
     });

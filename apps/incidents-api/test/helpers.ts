@@ -4,6 +4,7 @@ import { IncidentsApiConfigSchema } from '../src/config.js';
 export type App = Awaited<ReturnType<typeof buildApp>>;
 
 export const ALERTS_TOKEN = 'test-alerts-token-0123456789';
+export const INTEGRATION_TOKEN = 'test-integration-token-0123456789';
 export const CHAOS_ADMIN_TOKEN = 'chaos-admin-token-for-tests';
 export const MISSING = '00000000-0000-4000-8000-000000000000';
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -12,7 +13,7 @@ export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
 export const incidentsApp = (env: Record<string, string> = {}) => ({
   buildApp,
   configSchema: IncidentsApiConfigSchema,
-  env: { ALERTS_TOKEN, SSE_HEARTBEAT_MS: '50', ...env },
+  env: { ALERTS_TOKEN, INTEGRATION_TOKEN, SSE_HEARTBEAT_MS: '50', ...env },
 });
 
 /** The app's own tables, for files whose tests share one app and each start from nothing. */
@@ -24,6 +25,7 @@ export const TABLES = [
   'alerts',
   'idempotency_keys',
   'incident_events',
+  'experiment_events',
 ];
 
 export async function createService(app: App, payload: Record<string, unknown> = {}) {

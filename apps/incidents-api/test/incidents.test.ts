@@ -230,7 +230,8 @@ describe('PATCH /v1/incidents/:id', () => {
       version: 2,
       serviceIds: [service.id],
     });
-    expect(data.acknowledgedAt).not.toBeNull();
+    // A status set in passing acknowledges nothing: POST …/acknowledge does.
+    expect(data.acknowledgedAt).toBeNull();
     expect(data.timeline.map((e: { kind: string }) => e.kind)).toEqual([
       'created',
       'severity_changed',
@@ -239,10 +240,13 @@ describe('PATCH /v1/incidents/:id', () => {
     expect(data.timeline[2].details).toMatchObject({ from: 'open', to: 'identified' });
   });
 
-  it('stamps acknowledgedAt once, resolvedAt on resolve, and clears resolvedAt on reopen', async () => {
+  it('keeps acknowledgedAt, stamps resolvedAt on resolve, and clears resolvedAt on reopen', async () => {
     const incident = await createIncident(t.app);
-    const investigating = (await patchIncident(t.app, incident.id, { status: 'investigating' })).json().data;
-    const acknowledgedAt = investigating.acknowledgedAt;
+    const acknowledged = await t.app.inject({
+      method: 'POST',
+      url: `/v1/incidents/${incident.id}/acknowledge`,
+    });
+    const acknowledgedAt = acknowledged.json().data.acknowledgedAt;
     expect(acknowledgedAt).not.toBeNull();
     const resolved = (await patchIncident(t.app, incident.id, { status: 'resolved' })).json().data;
     expect(resolved.acknowledgedAt).toBe(acknowledgedAt);
@@ -388,15 +392,19 @@ describe('GET /v1/incidents/:id/postmortem', () => {
     expect(open.body).toContain('| Severity | high (P2) |');
     expect(open.body).toContain('| Affected services | checkout |');
     expect(open.body).toContain('| Time to acknowledge | — |');
+    expect(open.body).toContain('| Action | Owner | Priority |');
+    expect(open.body).toContain('_No alert fired: the incident was opened by hand._');
     expect(open.body).toContain('| Time to resolve | — |');
     expect(open.body).toContain('Payments failed for EU customers.');
     for (const section of [
       '## Summary',
       '## Impact',
       '## Timeline',
+      '## Detection',
+      '## Response',
       '## Root cause',
-      '## Contributing factors',
       '## Action items',
+      '## Lessons learned',
     ]) {
       expect(open.body).toContain(section);
     }
@@ -417,6 +425,7 @@ describe('metrics and docs', () => {
     await createIncident(t.app, { severity: 'critical' });
     await createIncident(t.app, { severity: 'critical' });
     const done = await createIncident(t.app, { severity: 'low' });
+    await t.app.inject({ method: 'POST', url: `/v1/incidents/${done.id}/acknowledge` });
     await patchIncident(t.app, done.id, { status: 'resolved' });
     const metrics = (await t.app.inject({ url: '/metrics' })).body;
     expect(metrics).toMatch(/incidents_open\{severity="critical",service="incidents-api"\} 2/);

@@ -53,7 +53,7 @@ describe('the postmortem', () => {
       ).toHaveLength(1);
     }
     expect(body).not.toMatch(/<[a-z]/i);
-    expect(lines.filter((line) => line.startsWith('#'))).toHaveLength(7);
+    expect(lines.filter((line) => line.startsWith('#'))).toHaveLength(10);
     expect(lines[0]).toBe(
       '# Post-incident review: Down \\#\\# Root cause It was &lt;script&gt;alert(1)&lt;/script&gt; \\[us\\](http://evil) \\| x',
     );

@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { pruneIncidentEvents } from '../src/events/event.repository.js';
 import { pruneIdempotencyKeys } from '../src/incidents/idempotency.js';
-import { PRUNE_BATCH, pruneAll, schedulePruning } from '../src/pruning.js';
+import { PRUNE_BATCH, pruneAll, scheduleRuns } from '../src/pruning.js';
 import { count, createIncident, incidentsApp, TABLES } from './helpers.js';
 
 const t = useTestApp({ ...incidentsApp(), truncate: TABLES });
@@ -63,12 +63,12 @@ describe('pruning the event log and idempotency keys (real PostgreSQL)', () => {
   });
 });
 
-describe('schedulePruning (fake timers)', () => {
+describe('scheduleRuns (fake timers)', () => {
   it('runs every interval, timed from the end of the last run, and stops when told', async () => {
     vi.useFakeTimers();
     const runs: number[] = [];
     let finish: (() => void) | undefined;
-    const stop = schedulePruning({
+    const stop = scheduleRuns({
       intervalMs: 1000,
       run: () => {
         runs.push(Date.now());
@@ -99,7 +99,7 @@ describe('schedulePruning (fake timers)', () => {
     vi.useFakeTimers();
     const errors: unknown[] = [];
     let calls = 0;
-    const stop = schedulePruning({
+    const stop = scheduleRuns({
       intervalMs: 500,
       run: async () => {
         calls++;

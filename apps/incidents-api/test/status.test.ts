@@ -2,7 +2,14 @@ import { isAppError } from '@steadfast/errors';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { IncidentStatus } from '../src/db/schema.js';
-import { assertTransition, canTransition, STATUSES, TRANSITIONS } from '../src/incidents/status.js';
+import {
+  AUTOMATION_TRANSITIONS,
+  assertTransition,
+  canTransition,
+  STATUSES,
+  stampsFor,
+  TRANSITIONS,
+} from '../src/incidents/status.js';
 
 const status = fc.constantFrom(...STATUSES);
 const position = (s: IncidentStatus) => STATUSES.indexOf(s);
@@ -64,6 +71,30 @@ describe('the status transition table', () => {
             details: { from, to },
           });
         }
+      }),
+    );
+  });
+
+  it('gives automation the people’s edges plus exactly its own: monitoring back to investigating', () => {
+    expect(AUTOMATION_TRANSITIONS).toEqual({ monitoring: ['investigating'] });
+    fc.assert(
+      fc.property(status, status, (from, to) => {
+        const own = from === 'monitoring' && to === 'investigating';
+        expect(canTransition(from, to, 'automation')).toBe(canTransition(from, to, 'person') || own);
+        expect(canTransition(from, to)).toBe(canTransition(from, to, 'person'));
+      }),
+    );
+    expect(() => assertTransition('monitoring', 'investigating')).toThrow();
+    expect(() => assertTransition('monitoring', 'investigating', 'automation')).not.toThrow();
+  });
+
+  it('stamps no acknowledgement on any transition; resolving and reopening stamp as documented', () => {
+    fc.assert(
+      fc.property(status, status, (from, to) => {
+        const stamps = stampsFor({ status: from }, to);
+        expect(Object.keys(stamps).sort()).toEqual(['reopens', 'resolves']);
+        expect(stamps.resolves).toBe(to === 'resolved');
+        expect(stamps.reopens).toBe(from === 'resolved' && to !== 'resolved');
       }),
     );
   });

@@ -1,5 +1,6 @@
-import type { Insertable, Kysely } from 'kysely';
+import { type Insertable, type Kysely, sql } from 'kysely';
 import type { AlertsTable, Database } from '../db/schema.js';
+import { toIncidentAlert } from './alert-facts.js';
 
 /** The alert recorded for (fingerprint, startsAt), if any, locked until the transaction ends. */
 export function lockKnownAlert(trx: Kysely<Database>, fingerprint: string, startsAt: string) {
@@ -34,13 +35,44 @@ export async function markAlertResolved(trx: Kysely<Database>, id: number, endsA
     .execute();
 }
 
-export async function hasFiringAlerts(db: Kysely<Database>, incidentId: string): Promise<boolean> {
-  const firing = await db
+export interface FiringAlert {
+  alertname: string | null;
+  severity: string | undefined;
+  sloth_severity: string | undefined;
+  tier: string | undefined;
+}
+
+/** The distinct kinds of the incident's firing alerts (by name, severity and tier): what its severity follows. */
+export async function firingAlertKinds(db: Kysely<Database>, incidentId: string): Promise<FiringAlert[]> {
+  const rows = await db
     .selectFrom('alerts')
-    .select('id')
+    .select([
+      'alertname',
+      sql<string | null>`labels->>'severity'`.as('severity'),
+      sql<string | null>`labels->>'sloth_severity'`.as('sloth_severity'),
+      sql<string | null>`labels->>'sloth_tier'`.as('tier'),
+    ])
+    .distinct()
     .where('incident_id', '=', incidentId)
     .where('status', '=', 'firing')
-    .limit(1)
-    .executeTakeFirst();
-  return firing !== undefined;
+    .execute();
+  return rows.map((row) => ({
+    alertname: row.alertname,
+    severity: row.severity ?? undefined,
+    sloth_severity: row.sloth_severity ?? undefined,
+    tier: row.tier ?? undefined,
+  }));
+}
+
+/** The incident's first `limit` alerts by when they fired, and whether it has more. */
+export async function alertsOfIncident(db: Kysely<Database>, incidentId: string, limit: number) {
+  const rows = await db
+    .selectFrom('alerts')
+    .select(['fingerprint', 'alertname', 'status', 'labels', 'annotations', 'starts_at', 'ends_at'])
+    .where('incident_id', '=', incidentId)
+    .orderBy('starts_at')
+    .orderBy('id')
+    .limit(limit + 1)
+    .execute();
+  return { alerts: rows.slice(0, limit).map(toIncidentAlert), truncated: rows.length > limit };
 }

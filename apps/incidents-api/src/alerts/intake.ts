@@ -7,10 +7,17 @@ import {
   type IncidentServiceOptions,
   openOnceForAlerts,
 } from '../incidents/incident.service.js';
-import { canTransition, worse } from '../incidents/status.js';
-import { hasFiringAlerts, insertAlertOnce, lockKnownAlert, markAlertResolved } from './alert.repository.js';
+import { canTransition, SEVERITIES, worse } from '../incidents/status.js';
+import {
+  type FiringAlert,
+  firingAlertKinds,
+  insertAlertOnce,
+  lockKnownAlert,
+  markAlertResolved,
+} from './alert.repository.js';
+import { pages } from './alert-facts.js';
 import type { AlertmanagerAlert, AlertmanagerPayload } from './payload.js';
-import { severityFromLabel } from './severity.js';
+import { severityOfAlert } from './severity.js';
 
 export interface AlertIntakeOptions {
   /** Where an incident goes once every alert of its group has resolved. */
@@ -46,6 +53,22 @@ const labelOf = (payload: AlertmanagerPayload, alert: AlertmanagerAlert | undefi
   alert?.labels[name] ?? payload.commonLabels[name] ?? payload.groupLabels[name];
 const annotationOf = (payload: AlertmanagerPayload, alert: AlertmanagerAlert | undefined, name: string) =>
   payload.commonAnnotations[name] ?? alert?.annotations?.[name];
+
+const serviceOf = (payload: AlertmanagerPayload, alert: AlertmanagerAlert) =>
+  SERVICE_LABELS.map((label) => labelOf(payload, alert, label)?.trim())
+    .find((name) => name)
+    ?.slice(0, SERVICE_NAME_MAX);
+
+/**
+ * What finds an alert's incident: its SLO (`slo:<service>/<sloth_slo>`) when it is a generated SLO alert, so that
+ * every tier of one SLO, page and ticket, joins one incident although Alertmanager routes them separately (different
+ * groupKeys); else its Alertmanager group (`group:<groupKey>`).
+ */
+export function incidentKeyOf(payload: AlertmanagerPayload, alert: AlertmanagerAlert): string {
+  const service = serviceOf(payload, alert);
+  const slo = labelOf(payload, alert, 'sloth_slo')?.trim();
+  return service && slo ? `slo:${service}/${slo}` : `group:${payload.groupKey}`;
+}
 
 function titleOf(payload: AlertmanagerPayload, alert: AlertmanagerAlert | undefined): string {
   const title =
@@ -99,11 +122,7 @@ async function openIncident(
   severity: Severity,
 ): Promise<string> {
   const services = firing
-    .map((alert) =>
-      SERVICE_LABELS.map((label) => labelOf(payload, alert, label)?.trim())
-        .find((name) => name)
-        ?.slice(0, SERVICE_NAME_MAX),
-    )
+    .map((alert) => serviceOf(payload, alert))
     .filter((name): name is string => name !== undefined);
   const opened = await group.open({
     title: titleOf(payload, firing[0]),
@@ -157,22 +176,45 @@ async function recordResolved(group: AlertGroupTransaction, resolving: Resolving
   }
 }
 
+const kindOf = (alert: FiringAlert) =>
+  [alert.alertname ?? 'alert', alert.tier ? `(${alert.tier})` : undefined].filter(Boolean).join(' ');
+
+/** The most severe of the firing alerts, or undefined when none fires. */
+function worstFiring(firing: FiringAlert[]): { severity: Severity; alert: FiringAlert } | undefined {
+  const ranked = firing
+    .map((alert) => ({ severity: severityOfAlert(alert), alert }))
+    .sort((a, b) => SEVERITIES.indexOf(a.severity) - SEVERITIES.indexOf(b.severity));
+  return ranked[0];
+}
+
 /**
- * What the group's alerts now say about its incident that was already open: a worse new alert raises its
- * severity, and when none is firing any more it moves on to `resolveStatus`. Returns whether it changed.
+ * What the incident's alerts (all of them, of every tier and group) now say about it: its severity is that of the
+ * most severe firing alert (a page joining raises it, the page resolving lowers it; once none fires it stays as it
+ * was); with none firing it moves on to `resolveStatus`; a new paging alert re-opens a `monitoring` incident to
+ * `investigating`. Returns whether it changed.
  */
 async function settle(
   group: AlertGroupTransaction,
   incident: NonNullable<AlertGroupTransaction['incident']>,
-  severity: Severity | undefined,
+  newPage: boolean,
   resolveStatus: IncidentStatus,
 ): Promise<boolean> {
   const changes: IncidentChanges = {};
-  if (severity && worse(severity, incident.severity) !== incident.severity) changes.severity = severity;
-  const stillFiring = await hasFiringAlerts(group.trx, incident.id);
-  if (!stillFiring && canTransition(incident.status, resolveStatus)) changes.status = resolveStatus;
+  const reasons: { severity?: string; status?: string } = {};
+  const worst = worstFiring(await firingAlertKinds(group.trx, incident.id));
+  if (worst && worst.severity !== incident.severity) {
+    changes.severity = worst.severity;
+    reasons.severity = `the most severe firing alert is ${kindOf(worst.alert)}`;
+  }
+  if (!worst && canTransition(incident.status, resolveStatus, 'automation')) {
+    changes.status = resolveStatus;
+    reasons.status = 'every alert has resolved';
+  } else if (worst && newPage && incident.status === 'monitoring') {
+    changes.status = 'investigating';
+    reasons.status = `${kindOf(worst.alert)} is firing again`;
+  }
   if (Object.keys(changes).length === 0) return false;
-  await group.change(incident.id, changes);
+  await group.change(incident.id, changes, reasons);
   return true;
 }
 
@@ -185,7 +227,7 @@ async function apply(
   const { fresh, resolving, duplicate } = await classify(group, payload.alerts);
   const firing = fresh.filter((alert) => alert.status === 'firing');
   const severity = firing
-    .map((alert) => severityFromLabel(labelOf(payload, alert, 'severity')))
+    .map((alert) => severityOfAlert(alert.labels))
     .reduce<Severity | undefined>((a, b) => (a === undefined ? b : worse(a, b)), undefined);
 
   const existing = group.incident;
@@ -203,7 +245,12 @@ async function apply(
     incidentCreated ||
     (existing !== undefined &&
       touched.has(existing.id) &&
-      (await settle(group, existing, severity, resolveStatus)));
+      (await settle(
+        group,
+        existing,
+        firing.some((alert) => pages(alert.labels)),
+        resolveStatus,
+      )));
   if (incidentId && settled) touched.delete(incidentId);
   for (const id of touched) await group.touch(id);
 
@@ -222,9 +269,14 @@ async function apply(
 export function alertIntake(db: Kysely<Database>, publish: Publish, options: AlertIntakeOptions) {
   return {
     /** Applies one batch: a notification with at most ALERT_BATCH_SIZE alerts. */
-    receive(payload: AlertmanagerPayload): Promise<AlertIntakeResult> {
-      return openOnceForAlerts(db, publish, options.incidents, payload.groupKey, (group) =>
-        apply(group, payload, options),
+    /** Applies one batch of alerts that share one incident key (see incidentKeyOf). */
+    receive(payload: AlertmanagerPayload, incidentKey: string): Promise<AlertIntakeResult> {
+      return openOnceForAlerts(
+        db,
+        publish,
+        options.incidents,
+        { incidentKey, groupKey: payload.groupKey },
+        (group) => apply(group, payload, options),
       );
     },
   };
@@ -233,8 +285,9 @@ export function alertIntake(db: Kysely<Database>, publish: Publish, options: Ale
 export type AlertIntake = ReturnType<typeof alertIntake>;
 
 /**
- * Applies a notification batch by batch (each its own guarded call, so each gets the database policy's budget).
- * Firing alerts go first, so that only the last batches can find every alert of the group resolved.
+ * Applies a notification batch by batch (each its own guarded call, so each gets the database policy's budget),
+ * the alerts of each incident key apart. Firing alerts go first, so that only the last batches can find every
+ * alert of an incident resolved.
  */
 export async function receiveInBatches(
   intake: AlertIntake,
@@ -249,9 +302,21 @@ export async function receiveInBatches(
     incidentCreated: false,
     alerts: { new: 0, resolved: 0, duplicate: 0 },
   };
-  for (let start = 0; start < ordered.length; start += ALERT_BATCH_SIZE) {
-    const alerts = ordered.slice(start, start + ALERT_BATCH_SIZE);
-    const result = await intake.receive({ ...payload, alerts });
+  const byKey = new Map<string, AlertmanagerAlert[]>();
+  for (const alert of ordered) {
+    const key = incidentKeyOf(payload, alert);
+    const alerts = byKey.get(key) ?? [];
+    alerts.push(alert);
+    byKey.set(key, alerts);
+  }
+  const batches = [...byKey].flatMap(([key, alerts]) =>
+    Array.from({ length: Math.ceil(alerts.length / ALERT_BATCH_SIZE) }, (_, i) => ({
+      key,
+      alerts: alerts.slice(i * ALERT_BATCH_SIZE, (i + 1) * ALERT_BATCH_SIZE),
+    })),
+  );
+  for (const { key, alerts } of batches) {
+    const result = await intake.receive({ ...payload, alerts }, key);
     total.incidentId ??= result.incidentId;
     total.incidentCreated ||= result.incidentCreated;
     total.alerts.new += result.alerts.new;

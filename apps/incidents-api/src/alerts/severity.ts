@@ -22,6 +22,7 @@ const LABELS = new Map<string, Severity>([
   ['warning', 'medium'],
   ['warn', 'medium'],
   ['moderate', 'medium'],
+  ['ticket', 'medium'],
   ['p3', 'medium'],
   ['sev3', 'medium'],
   ['low', 'low'],
@@ -36,3 +37,9 @@ const LABELS = new Map<string, Severity>([
 /** Maps Prometheus' conventional severity labels (critical, warning, info, …) onto the incident scale. */
 export const severityFromLabel = (label: string | undefined): Severity =>
   (label === undefined ? undefined : LABELS.get(label.trim().toLowerCase())) ?? DEFAULT_ALERT_SEVERITY;
+
+/** An alert's severity: its `severity` label, else its SLO tier's `sloth_severity` (page or ticket). */
+export const severityOfAlert = (labels: {
+  severity?: string | undefined;
+  sloth_severity?: string | undefined;
+}): Severity => severityFromLabel(labels.severity ?? labels.sloth_severity);

@@ -8,6 +8,9 @@ export type TimelineKind =
   | 'severity_changed'
   | 'alert_firing'
   | 'alert_resolved'
+  | 'acknowledged'
+  | 'experiment_started'
+  | 'experiment_ended'
   | 'note';
 export type IncidentEventType = 'incident.created' | 'incident.updated' | 'incident.resolved';
 
@@ -34,6 +37,8 @@ export interface IncidentsTable {
   version: Generated<number>;
   /** Alertmanager's groupKey for incidents opened by alerts. */
   group_key: string | null;
+  /** What alerts find the incident by: `slo:<service>/<slo>` or `group:<groupKey>` (see alerts/incident-key.ts). */
+  incident_key: string | null;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
   acknowledged_at: Date | null;
@@ -86,6 +91,28 @@ export interface IncidentEventsTable {
   created_at: CreatedAt;
 }
 
+export type ExperimentEventKind = 'started' | 'ended';
+export type ExperimentEndedBy = 'expired' | 'deleted' | 'kill-switch' | 'stop-condition';
+
+export interface StopCondition {
+  description: string;
+  value: number;
+  threshold: number;
+}
+
+export interface ExperimentEventsTable {
+  id: Generated<number>;
+  experiment_id: string;
+  event: ExperimentEventKind;
+  service: string;
+  description: string;
+  at: Date | string;
+  ends_at: Date | string | null;
+  ended_by: ExperimentEndedBy | null;
+  stop_condition: ColumnType<StopCondition | null, string | null, never>;
+  created_at: CreatedAt;
+}
+
 export interface Database {
   services: ServicesTable;
   incidents: IncidentsTable;
@@ -94,10 +121,12 @@ export interface Database {
   alerts: AlertsTable;
   idempotency_keys: IdempotencyKeysTable;
   incident_events: IncidentEventsTable;
+  experiment_events: ExperimentEventsTable;
 }
 
 export type ServiceRow = Selectable<ServicesTable>;
 export type IncidentRow = Selectable<IncidentsTable>;
 export type TimelineEventRow = Selectable<TimelineEventsTable>;
 export type IncidentEventRow = Selectable<IncidentEventsTable>;
+export type ExperimentEventRow = Selectable<ExperimentEventsTable>;
 export type NewIncidentRow = Insertable<IncidentsTable>;

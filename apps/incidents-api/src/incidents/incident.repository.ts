@@ -22,18 +22,18 @@ export function findIncidentRow(
   return query.executeTakeFirst();
 }
 
-/** The alert group's unresolved incident (there is at most one), locked until the transaction ends. */
-export function lockOpenIncidentRowOfGroup(
+/** The unresolved incident of an incident key (there is at most one), locked until the transaction ends. */
+export function lockOpenIncidentRowByKey(
   trx: Kysely<Database>,
-  groupKey: string,
+  incidentKey: string,
 ): Promise<IncidentRow | undefined> {
   return (
     trx
       .selectFrom('incidents')
       .selectAll()
-      // The md5 is what the unique index of unresolved groups holds (a long key does not fit a btree entry).
-      .where(sql`md5(group_key)`, '=', sql<string>`md5(${groupKey})`)
-      .where('group_key', '=', groupKey)
+      // The md5 is what the unique index of unresolved keys holds (a long key does not fit a btree entry).
+      .where(sql`md5(incident_key)`, '=', sql<string>`md5(${incidentKey})`)
+      .where('incident_key', '=', incidentKey)
       .where('status', '<>', 'resolved')
       .forUpdate()
       .executeTakeFirst()
@@ -219,4 +219,55 @@ export async function countNotes(db: Kysely<Database>, incidentId: string): Prom
     .where('kind', '=', 'note')
     .executeTakeFirstOrThrow();
   return Number(n);
+}
+
+/**
+ * `monitoring` incidents that have alerts, none of them firing, and in which nothing (no alert, no change) happened
+ * since `before`; only `id` when given.
+ */
+export async function quietIncidentIds(
+  db: Kysely<Database>,
+  before: Date,
+  limit: number,
+  id?: string,
+): Promise<string[]> {
+  let query = db
+    .selectFrom('incidents')
+    .select('incidents.id')
+    .where('incidents.status', '=', 'monitoring')
+    .where('incidents.updated_at', '<', before)
+    .where(({ exists, selectFrom }) =>
+      exists(selectFrom('alerts').select('alerts.id').whereRef('alerts.incident_id', '=', 'incidents.id')),
+    )
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('alerts')
+            .select('alerts.id')
+            .whereRef('alerts.incident_id', '=', 'incidents.id')
+            .where((eb) =>
+              eb.or([eb('alerts.status', '=', 'firing'), eb('alerts.updated_at', '>=', before)]),
+            ),
+        ),
+      ),
+    )
+    .orderBy('incidents.updated_at')
+    .limit(limit);
+  if (id !== undefined) query = query.where('incidents.id', '=', id);
+  return (await query.execute()).map((row) => row.id);
+}
+
+/** The unresolved incidents that affect the service of this name (at most `limit`, the newest). */
+export async function unresolvedIncidentIdsOfService(db: Kysely<Database>, name: string, limit: number) {
+  const rows = await db
+    .selectFrom('incidents')
+    .innerJoin('incident_services', 'incident_services.incident_id', 'incidents.id')
+    .innerJoin('services', 'services.id', 'incident_services.service_id')
+    .select('incidents.id')
+    .where('services.name', '=', name)
+    .where('incidents.status', '<>', 'resolved')
+    .orderBy('incidents.created_at', 'desc')
+    .limit(limit)
+    .execute();
+  return rows.map((row) => row.id);
 }

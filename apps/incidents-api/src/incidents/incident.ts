@@ -1,6 +1,7 @@
 import { ConflictError, NotFoundError, PreconditionFailedError } from '@steadfast/errors';
+import type { IncidentAlert } from '../alerts/alert-facts.js';
 import type { IncidentRow, IncidentStatus, Severity, TimelineEventRow, TimelineKind } from '../db/schema.js';
-import { PRIORITIES, type Priority } from './status.js';
+import { type Actor, PRIORITIES, type Priority } from './status.js';
 
 export interface ServiceRef {
   id: string;
@@ -33,10 +34,15 @@ export interface TimelineEvent {
   createdAt: string;
 }
 
-/** An incident with the latest entries of its timeline; `timelineTruncated` when earlier ones exist. */
+/**
+ * An incident with the latest entries of its timeline (`timelineTruncated` when earlier ones exist) and its first
+ * alerts, each with its tier, windows and runbook (`alertsTruncated` when it has more).
+ */
 export interface IncidentWithTimeline extends Incident {
   timeline: TimelineEvent[];
   timelineTruncated: boolean;
+  alerts: IncidentAlert[];
+  alertsTruncated: boolean;
 }
 
 export interface NewIncident {
@@ -54,6 +60,8 @@ export interface IncidentChanges {
   severity?: Severity;
   status?: IncidentStatus;
   serviceIds?: string[];
+  /** Services by name, beside `serviceIds`: the incident's services become both together (as on create). */
+  services?: string[];
 }
 
 export interface IncidentFilter {
@@ -65,8 +73,12 @@ export interface IncidentFilter {
   active?: boolean;
 }
 
-/** Who made a change, as the timeline records it. */
-export type ChangeSource = 'api' | 'alertmanager';
+/** Who made a change, as the timeline records it: a person through the API, or the service itself. */
+export type ChangeSource = 'api' | 'alertmanager' | 'quiet-period';
+/** The sources that may name services (and so add them to the catalog). */
+export type NamingSource = Extract<ChangeSource, 'api' | 'alertmanager'>;
+
+export const actorOf = (source: ChangeSource): Actor => (source === 'api' ? 'person' : 'automation');
 
 export const DEFAULT_SEVERITY: Severity = 'medium';
 
@@ -108,6 +120,13 @@ export const notesLimitReached = (id: string, limit: number) =>
     {
       details: { limit },
     },
+  );
+
+/** Acknowledging comes too late once the incident is resolved: its time to acknowledge stays unknown. */
+export const incidentResolvedUnacknowledged = (id: string) =>
+  new ConflictError(
+    `Incident ${id} was resolved before anyone acknowledged it; reopen it to take it on`,
+    'INCIDENT_RESOLVED',
   );
 
 export const incidentNotFound = (id: string) => new NotFoundError(`Incident ${id} does not exist`);

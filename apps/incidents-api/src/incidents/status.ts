@@ -19,11 +19,24 @@ export const TRANSITIONS: Readonly<Record<IncidentStatus, readonly IncidentStatu
   resolved: ['investigating'],
 };
 
-export const canTransition = (from: IncidentStatus, to: IncidentStatus): boolean =>
-  TRANSITIONS[from].includes(to);
+/**
+ * Edges only automation takes, on top of TRANSITIONS: a new paging alert on an incident that was `monitoring`
+ * (because its alerts had resolved) means the fault is back, so the intake re-opens it to `investigating`. A person
+ * who wants the same writes it down instead (monitoring → resolved, then reopen), as the console offers.
+ */
+export const AUTOMATION_TRANSITIONS: Readonly<Partial<Record<IncidentStatus, readonly IncidentStatus[]>>> = {
+  monitoring: ['investigating'],
+};
 
-export function assertTransition(from: IncidentStatus, to: IncidentStatus): void {
-  if (!canTransition(from, to)) {
+/** Who moves an incident: a person (the API) or the service itself (alert intake, the quiet period). */
+export type Actor = 'person' | 'automation';
+
+export const canTransition = (from: IncidentStatus, to: IncidentStatus, by: Actor = 'person'): boolean =>
+  TRANSITIONS[from].includes(to) ||
+  (by === 'automation' && (AUTOMATION_TRANSITIONS[from] ?? []).includes(to));
+
+export function assertTransition(from: IncidentStatus, to: IncidentStatus, by: Actor = 'person'): void {
+  if (!canTransition(from, to, by)) {
     throw new InvalidStateError(`An incident cannot move from ${from} to ${to}`, 'INVALID_STATE_TRANSITION', {
       details: { from, to },
     });
@@ -31,8 +44,6 @@ export function assertTransition(from: IncidentStatus, to: IncidentStatus): void
 }
 
 export interface StatusStamps {
-  /** A person moving it out of open for the first time: stamp acknowledgedAt (automation never acknowledges). */
-  acknowledges: boolean;
   /** Entering resolved: stamp resolvedAt. */
   resolves: boolean;
   /** Leaving resolved: clear resolvedAt. */
@@ -40,20 +51,12 @@ export interface StatusStamps {
 }
 
 /**
- * What a transition stamps: a person leaving open acknowledges (alert intake moving an incident to monitoring
- * because its alerts resolved is no one acknowledging it, and must not count toward time to acknowledge),
- * resolving resolves, reopening clears the resolution.
+ * What a transition stamps: resolving resolves, reopening clears the resolution. No transition acknowledges:
+ * acknowledging is a person's own action (POST /v1/incidents/:id/acknowledge), so that time to acknowledge counts
+ * people only and never an alert resolving or a status someone set in passing.
  */
-export function stampsFor(
-  current: { status: IncidentStatus; acknowledged_at: Date | null },
-  to: IncidentStatus,
-  byPerson: boolean,
-): StatusStamps {
-  return {
-    acknowledges: byPerson && current.acknowledged_at === null && to !== 'open',
-    resolves: to === 'resolved',
-    reopens: current.status === 'resolved',
-  };
+export function stampsFor(current: { status: IncidentStatus }, to: IncidentStatus): StatusStamps {
+  return { resolves: to === 'resolved', reopens: current.status === 'resolved' && to !== 'resolved' };
 }
 
 /** Most severe first. */

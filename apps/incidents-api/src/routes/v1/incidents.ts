@@ -1,4 +1,4 @@
-import { type Static, Type } from '@sinclair/typebox';
+import { type Static, type TSchema, Type } from '@sinclair/typebox';
 import { callerOf } from '@steadfast/auth';
 import { PreconditionFailedError } from '@steadfast/errors';
 import { DataEnvelope, envelope, ListEnvelope, PageQuery, UuidParams } from '@steadfast/http';
@@ -27,9 +27,17 @@ export const TimelineEventSchema = Type.Object(
     id: Type.Integer(),
     incidentId: Type.String({ format: 'uuid' }),
     kind: Type.Union(
-      ['created', 'status_changed', 'severity_changed', 'alert_firing', 'alert_resolved', 'note'].map((k) =>
-        Type.Literal(k),
-      ),
+      [
+        'created',
+        'status_changed',
+        'severity_changed',
+        'alert_firing',
+        'alert_resolved',
+        'acknowledged',
+        'experiment_started',
+        'experiment_ended',
+        'note',
+      ].map((k) => Type.Literal(k)),
     ),
     message: Type.String(),
     details: Type.Record(Type.String(), Type.Unknown()),
@@ -61,6 +69,36 @@ const incidentProperties = {
 };
 
 export const IncidentSchema = Type.Object(incidentProperties, { $id: 'Incident', title: 'Incident' });
+
+const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+export const IncidentAlertSchema = Type.Object(
+  {
+    fingerprint: Type.String(),
+    alertname: Nullable(Type.String()),
+    status: Type.Union([Type.Literal('firing'), Type.Literal('resolved')]),
+    summary: Nullable(Type.String()),
+    startsAt: Timestamp,
+    endsAt: OptionalTimestamp,
+    tier: Nullable(
+      Type.String({ description: 'sloth_tier: page-fast, page-slow, ticket-fast, ticket-slow' }),
+    ),
+    sloSeverity: Nullable(Type.String({ description: 'sloth_severity: page or ticket' })),
+    longWindow: Nullable(Type.String()),
+    shortWindow: Nullable(Type.String()),
+    defaultWindows: Type.Boolean({
+      description: 'The windows are the tier’s defaults (the alert did not carry long_window/short_window)',
+    }),
+    burnRateThreshold: Nullable(Type.Number()),
+    errorRatio: Nullable(Type.Number({ description: 'The error ratio when the alert fired' })),
+    burnRate: Nullable(Type.Number({ description: 'errorRatio / (1 − objective)' })),
+    objective: Nullable(Type.Number({ description: 'As a ratio, e.g. 0.999' })),
+    periodDays: Nullable(Type.Number()),
+    runbookUrl: Nullable(
+      Type.String({ description: 'The alert’s runbook_url annotation (http or https only)' }),
+    ),
+  },
+  { $id: 'IncidentAlert', title: 'IncidentAlert' },
+);
 export const IncidentWithTimelineSchema = Type.Object(
   {
     ...incidentProperties,
@@ -69,6 +107,10 @@ export const IncidentWithTimelineSchema = Type.Object(
         'The latest entries, oldest first; GET /v1/incidents/{id}/timeline pages through all of them',
     }),
     timelineTruncated: Type.Boolean({ description: 'Whether earlier entries exist than those embedded' }),
+    alerts: Type.Array(Type.Ref(IncidentAlertSchema), {
+      description: 'The incident’s alerts (every tier and group), the first ones by when they fired',
+    }),
+    alertsTruncated: Type.Boolean({ description: 'Whether it has more alerts than those embedded' }),
   },
   { $id: 'IncidentWithTimeline', title: 'IncidentWithTimeline' },
 );
@@ -105,6 +147,7 @@ export const UpdateIncidentSchema = Type.Object(
     severity: Type.Optional(Severity),
     status: Type.Optional(Status),
     serviceIds: Type.Optional(ServiceIds),
+    services: Type.Optional(ServiceNames),
   },
   { additionalProperties: false, minProperties: 1 },
 );
@@ -159,6 +202,7 @@ export interface IncidentsRoutesOptions {
 export async function incidentsRoutes(app: ServiceApp, { incidents }: IncidentsRoutesOptions) {
   app.addSchema(TimelineEventSchema);
   app.addSchema(IncidentSchema);
+  app.addSchema(IncidentAlertSchema);
   app.addSchema(IncidentWithTimelineSchema);
 
   const withEtag = (reply: FastifyReply, incident: Incident) => reply.header('etag', etagOf(incident));
@@ -263,7 +307,9 @@ export async function incidentsRoutes(app: ServiceApp, { incidents }: IncidentsR
         summary: 'Change an incident (title, description, severity, status, services)',
         description:
           'Status moves forward any number of steps, or from resolved back to investigating; anything else is ' +
-          '422 INVALID_STATE_TRANSITION. Send the ETag as If-Match to refuse overwriting another editor (412).',
+          '422 INVALID_STATE_TRANSITION. `serviceIds` and `services` (names, added to the catalog when unknown) ' +
+          'together replace the affected services. A status change acknowledges nothing: POST …/acknowledge does. ' +
+          'Send the ETag as If-Match to refuse overwriting another editor (412).',
         params: UuidParams,
         headers: IfMatchHeaders,
         body: UpdateIncidentSchema,
@@ -274,6 +320,34 @@ export async function incidentsRoutes(app: ServiceApp, { incidents }: IncidentsR
       const incident = await incidents.change(
         request.params.id,
         request.body,
+        expectedVersion(request.headers['if-match']),
+      );
+      withEtag(reply, incident);
+      return envelope(reply, incident);
+    },
+  );
+
+  app.post(
+    '/:id/acknowledge',
+    {
+      config: { scope: 'incidents:write' },
+      schema: {
+        tags,
+        summary: 'Acknowledge an incident: a person takes it on',
+        description:
+          'Stamps acknowledgedAt (time to acknowledge counts only this) and moves an open incident to ' +
+          'investigating. Acknowledging an acknowledged incident answers 200 and changes nothing; a resolved one ' +
+          'that no one acknowledged is 409 INCIDENT_RESOLVED. If-Match as on PATCH (412).',
+        params: UuidParams,
+        headers: IfMatchHeaders,
+        response: { 200: DetailEnvelope },
+      },
+    },
+    async (request, reply) => {
+      const caller = callerOf(request);
+      const incident = await incidents.acknowledge(
+        request.params.id,
+        caller,
         expectedVersion(request.headers['if-match']),
       );
       withEtag(reply, incident);
