@@ -245,32 +245,19 @@ export class CircuitBreaker implements Policy {
   }
 
   execute<T>(fn: Operation<T>, options?: ExecuteOptions): Promise<T> {
-    let generation: number;
-    try {
-      generation = this.admit();
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    return generation === QUEUED ? this.waitForProbes(fn, options) : this.run(generation, fn, options);
-  }
-
-  private async waitForProbes<T>(fn: Operation<T>, options: ExecuteOptions | undefined): Promise<T> {
-    const generation = await this.probeQueue.wait(options?.signal);
-    // The circuit may have moved on while the grant was delivered; then the call is admitted afresh.
-    return generation === this.generation ? this.run(generation, fn, options) : this.execute(fn, options);
-  }
-
-  private run<T>(generation: number, fn: Operation<T>, options: ExecuteOptions | undefined): Promise<T> {
+    let generation = -1;
     let startedAt = 0;
     let running: Promise<T>;
     try {
+      generation = this.admit();
+      if (generation === QUEUED) return this.waitForProbes(fn, options);
       if (this.timesCalls) startedAt = this.clock();
       const returned = fn(contextFrom(options));
       // A value or a foreign thenable is adopted; the common native promise is used as it is.
       running = returned instanceof Promise ? returned : Promise.resolve(returned);
     } catch (error) {
-      // An operation that throws before returning its promise.
-      this.settleError(generation, error);
+      // admit() refusing, or an operation that throws before returning its promise.
+      if (generation >= 0) this.settleError(generation, error);
       return Promise.reject(error);
     }
     if (this.current.state === 'closed' && !this.watchesSuccess) {
@@ -289,6 +276,15 @@ export class CircuitBreaker implements Policy {
         throw error;
       },
     );
+  }
+
+  private async waitForProbes<T>(fn: Operation<T>, options: ExecuteOptions | undefined): Promise<T> {
+    const generation = await this.probeQueue.wait(options?.signal);
+    const s = this.current;
+    // A probe place handed over is given back and taken again by execute() in this same turn, so no caller
+    // can take it in between. A grant from a state the circuit has left since is no admission at all.
+    if (generation === this.generation && s.state === 'half-open') s.probes--;
+    return this.execute(fn, options);
   }
 
   /**
