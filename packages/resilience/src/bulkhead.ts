@@ -1,6 +1,7 @@
 import { durationMs, integerAtLeast } from '@steadfast/errors';
 import { BulkheadRejectedError } from './errors.js';
 import { contextFrom, type ExecuteOptions, type Operation, type Policy } from './policy.js';
+import { WaitQueue } from './wait-queue.js';
 
 export const DEFAULT_MAX_CONCURRENT = 10;
 export const DEFAULT_MAX_QUEUE = 0;
@@ -15,29 +16,22 @@ export interface BulkheadOptions {
   queueTimeout?: number;
 }
 
-interface Waiter {
-  grant: () => void;
-  reject: (error: unknown) => void;
-  timer: NodeJS.Timeout;
-  signal: AbortSignal | undefined;
-  onAbort: (() => void) | undefined;
-  done: boolean;
-}
-
 export class Bulkhead implements Policy {
   readonly maxConcurrent: number;
   readonly maxQueue: number;
   readonly queueTimeout: number;
   private running = 0;
-  private waiting = 0;
-  // A plain array with a moving head: cheap FIFO, and abandoned waiters are skipped rather than spliced.
-  private queue: Waiter[] = [];
-  private head = 0;
+  private readonly queue: WaitQueue<void>;
 
   constructor(options: BulkheadOptions = {}) {
     this.maxConcurrent = integerAtLeast('maxConcurrent', options.maxConcurrent ?? DEFAULT_MAX_CONCURRENT, 1);
     this.maxQueue = integerAtLeast('maxQueue', options.maxQueue ?? DEFAULT_MAX_QUEUE, 0);
     this.queueTimeout = durationMs('queueTimeout', options.queueTimeout ?? DEFAULT_QUEUE_TIMEOUT_MS);
+    this.queue = new WaitQueue(
+      this.maxQueue,
+      this.queueTimeout,
+      () => new BulkheadRejectedError('queue-timeout'),
+    );
   }
 
   /** Calls running now. */
@@ -47,7 +41,7 @@ export class Bulkhead implements Policy {
 
   /** Calls waiting for a slot now. */
   get queued(): number {
-    return this.waiting;
+    return this.queue.length;
   }
 
   async execute<T>(fn: Operation<T>, options?: ExecuteOptions): Promise<T> {
@@ -55,8 +49,9 @@ export class Bulkhead implements Policy {
     if (signal?.aborted) throw signal.reason;
     if (this.running < this.maxConcurrent) {
       this.running++;
-    } else if (this.waiting < this.maxQueue) {
-      await this.enqueue(signal);
+    } else if (!this.queue.full) {
+      // A granted waiter takes the releasing call's slot, so `running` stays the same.
+      await this.queue.wait(signal);
     } else {
       throw new BulkheadRejectedError('full');
     }
@@ -69,71 +64,11 @@ export class Bulkhead implements Policy {
 
   /** Rejects every waiting call; used when the owner shuts down. */
   dispose(): void {
-    while (this.head < this.queue.length) {
-      const waiter = this.queue[this.head++]!;
-      if (!waiter.done) this.abandon(waiter, new BulkheadRejectedError('full'));
-    }
-    this.queue = [];
-    this.head = 0;
-  }
-
-  private enqueue(signal: AbortSignal | undefined): Promise<void> {
-    return new Promise((grant, reject) => {
-      // The queue timer stays ref()ed: a caller awaits it, like any other I/O it started.
-      const waiter: Waiter = {
-        grant,
-        reject,
-        timer: undefined as never,
-        signal,
-        onAbort: undefined,
-        done: false,
-      };
-      waiter.timer = setTimeout(
-        () => this.abandon(waiter, new BulkheadRejectedError('queue-timeout')),
-        this.queueTimeout,
-      );
-      if (signal !== undefined) {
-        waiter.onAbort = () => this.abandon(waiter, signal.reason);
-        signal.addEventListener('abort', waiter.onAbort, { once: true });
-      }
-      this.queue.push(waiter);
-      this.waiting++;
-    });
-  }
-
-  private abandon(waiter: Waiter, error: unknown): void {
-    if (waiter.done) return;
-    this.finishWaiting(waiter);
-    waiter.reject(error);
-  }
-
-  private finishWaiting(waiter: Waiter): void {
-    waiter.done = true;
-    this.waiting--;
-    clearTimeout(waiter.timer);
-    if (waiter.onAbort !== undefined) waiter.signal!.removeEventListener('abort', waiter.onAbort);
+    this.queue.rejectAll(() => new BulkheadRejectedError('full'));
   }
 
   private release(): void {
-    while (this.head < this.queue.length) {
-      const waiter = this.queue[this.head]!;
-      this.queue[this.head++] = undefined as never;
-      if (waiter.done) continue;
-      // The slot passes straight to the waiter, so `running` stays the same.
-      this.finishWaiting(waiter);
-      waiter.grant();
-      this.compact();
-      return;
-    }
-    this.running--;
-    this.compact();
-  }
-
-  private compact(): void {
-    if (this.head === this.queue.length) {
-      this.queue = [];
-      this.head = 0;
-    }
+    if (!this.queue.grant()) this.running--;
   }
 }
 

@@ -12,6 +12,7 @@ import {
   type Policy,
   systemClock,
 } from './policy.js';
+import { WaitQueue } from './wait-queue.js';
 
 export const DEFAULT_FAILURE_THRESHOLD = 5;
 export const DEFAULT_FAILURE_WINDOW_MS = 60_000;
@@ -23,6 +24,8 @@ export const DEFAULT_MAX_OPEN_DURATION_MS = 10 * 60_000;
 export const DEFAULT_HALF_OPEN_MAX_CALLS = 3;
 export const DEFAULT_SUCCESS_THRESHOLD = 2;
 export const DEFAULT_PROBE_TIMEOUT_MS = 30_000;
+export const DEFAULT_HALF_OPEN_MAX_QUEUE = 0;
+export const DEFAULT_HALF_OPEN_QUEUE_TIMEOUT_MS = 1_000;
 
 /**
  * `window`: `failureThreshold` failures within `failureWindow` open the circuit, whatever succeeded
@@ -56,6 +59,14 @@ export interface CircuitBreakerOptions {
   successThreshold?: number;
   /** Re-open when probes are in flight and none reports back within this many ms. Default 30 000. */
   probeTimeout?: number;
+  /**
+   * Calls beyond `halfOpenMaxCalls` that wait for the probes instead of being rejected at once: they run
+   * when the circuit closes and are rejected with `CircuitOpenError` when it re-opens, as cockatiel's
+   * half-open test call makes them. Default 0 (no queue).
+   */
+  halfOpenMaxQueue?: number;
+  /** Longest wait for the probes, in ms, before a queued call is rejected. Default 1 000. */
+  halfOpenQueueTimeout?: number;
   /** Decides whether an error counts against the dependency. Default: 5xx, timeouts and unknown errors. */
   isFailure?: (error: unknown) => boolean;
   clock?: Clock;
@@ -110,6 +121,8 @@ export interface CircuitBreakerSnapshot {
 }
 
 const STATES: readonly CircuitState[] = ['closed', 'open', 'half-open'];
+// What admit() returns for a call that waits for the probes; generations start at 0.
+const QUEUED = -1;
 
 export class CircuitBreaker implements Policy {
   private current: BreakerState;
@@ -134,6 +147,8 @@ export class CircuitBreaker implements Policy {
   private readonly halfOpenMaxCalls: number;
   private readonly successThreshold: number;
   private readonly probeTimeout: number;
+  // Holds the generation each waiter is admitted in: the closed one, or half-open for a freed probe place.
+  private readonly probeQueue: WaitQueue<number>;
   private readonly isFailure: (error: unknown) => boolean;
   private readonly clock: Clock;
   // True when the success path must read the clock (slow calls or a rate window).
@@ -203,6 +218,11 @@ export class CircuitBreaker implements Policy {
       );
     }
     this.probeTimeout = durationMs('probeTimeout', options.probeTimeout ?? DEFAULT_PROBE_TIMEOUT_MS);
+    this.probeQueue = new WaitQueue(
+      integerAtLeast('halfOpenMaxQueue', options.halfOpenMaxQueue ?? DEFAULT_HALF_OPEN_MAX_QUEUE, 0),
+      durationMs('halfOpenQueueTimeout', options.halfOpenQueueTimeout ?? DEFAULT_HALF_OPEN_QUEUE_TIMEOUT_MS),
+      () => new CircuitOpenError(1),
+    );
     this.isFailure = fn('isFailure', options.isFailure ?? isDependencyFailure);
     this.clock = fn('clock', options.clock ?? systemClock);
     this.timesCalls = this.rates !== undefined || this.slowCallDuration !== Number.POSITIVE_INFINITY;
@@ -230,6 +250,7 @@ export class CircuitBreaker implements Policy {
     let running: Promise<T>;
     try {
       generation = this.admit();
+      if (generation === QUEUED) return this.waitForProbes(fn, options);
       if (this.timesCalls) startedAt = this.clock();
       const returned = fn(contextFrom(options));
       // A value or a foreign thenable is adopted; the common native promise is used as it is.
@@ -255,6 +276,15 @@ export class CircuitBreaker implements Policy {
         throw error;
       },
     );
+  }
+
+  private async waitForProbes<T>(fn: Operation<T>, options: ExecuteOptions | undefined): Promise<T> {
+    const generation = await this.probeQueue.wait(options?.signal);
+    const s = this.current;
+    // A probe place handed over is given back and taken again by execute() in this same turn, so no caller
+    // can take it in between. A grant from a state the circuit has left since is no admission at all.
+    if (generation === this.generation && s.state === 'half-open') s.probes--;
+    return this.execute(fn, options);
   }
 
   /**
@@ -310,10 +340,19 @@ export class CircuitBreaker implements Policy {
     }
   }
 
-  /** Releases the timer and every listener; the breaker keeps working and probes on the next call. */
+  /**
+   * Releases the timer and every listener and rejects the calls waiting for probes; the breaker keeps
+   * working and probes on the next call.
+   */
   dispose(): void {
     this.clearTimer();
     this.events.clear();
+    this.probeQueue.rejectAll(() => new CircuitOpenError(1));
+  }
+
+  /** Calls waiting for the half-open probes now. */
+  get queued(): number {
+    return this.probeQueue.length;
   }
 
   private admit(): number {
@@ -327,7 +366,10 @@ export class CircuitBreaker implements Policy {
       s = this.current;
     }
     if (s.state === 'half-open') {
-      if (s.probes >= this.halfOpenMaxCalls) throw new CircuitOpenError(1);
+      if (s.probes >= this.halfOpenMaxCalls) {
+        if (this.probeQueue.full) throw new CircuitOpenError(1);
+        return QUEUED;
+      }
       s.probes++;
       if (this.timer === undefined) this.armTimer(this.probeTimeout);
     }
@@ -340,8 +382,8 @@ export class CircuitBreaker implements Policy {
     if (this.isFailure(error)) {
       this.onFailure(this.clock());
     } else if (s.state === 'half-open') {
-      // The probe proved nothing either way, so its place goes to the next caller.
-      s.probes--;
+      // The probe proved nothing either way, so its place goes to the next caller: the longest waiting.
+      if (!this.probeQueue.grant(this.generation)) s.probes--;
       this.onProbeResult(s);
     } else if (this.rates !== undefined && s.state === 'closed') {
       this.rates.record(this.clock(), false);
@@ -398,14 +440,18 @@ export class CircuitBreaker implements Policy {
       this.openDuration * this.openDurationMultiplier ** Math.max(0, this.consecutiveOpens - 1),
       this.maxOpenDuration,
     );
-    this.current = {
+    const open = {
       state: 'open',
       openedAt: now,
       openUntil: isolated ? Number.POSITIVE_INFINITY : now + duration,
       isolated,
-    };
+    } as const;
+    this.current = open;
     this.forgetFailures();
     if (!isolated) this.armTimer(duration);
+    // Calls waiting for the probes are refused like any call arriving now.
+    const retryAfter = this.retryAfterSeconds(open, now);
+    this.probeQueue.rejectAll(() => new CircuitOpenError(retryAfter));
     this.transitioned(from, 'open', reason, now);
   }
 
@@ -422,6 +468,7 @@ export class CircuitBreaker implements Policy {
     this.current = { state: 'closed', closedAt: now };
     this.consecutiveOpens = 0;
     this.forgetFailures();
+    while (this.probeQueue.grant(this.generation));
     this.transitioned(from, 'closed', reason, now);
   }
 

@@ -9,6 +9,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   type BreakerStateChange,
   CircuitBreaker,
+  type CircuitBreakerOptions,
   CircuitOpenError,
   circuitBreaker,
   DEFAULT_FAILURE_WINDOW_MS,
@@ -348,6 +349,164 @@ describe('circuit breaker: half-open', () => {
   });
 });
 
+describe('circuit breaker: half-open queue (halfOpenMaxQueue)', () => {
+  async function queueing(options: CircuitBreakerOptions = {}) {
+    const breaker = circuitBreaker({
+      failureThreshold: 1,
+      halfOpenMaxCalls: 1,
+      successThreshold: 1,
+      halfOpenMaxQueue: 2,
+      ...options,
+    });
+    await failTimes(breaker, 1);
+    vi.advanceTimersByTime(30_000);
+    const probe = pending();
+    const probing = breaker.execute(probe.op);
+    return { breaker, probe, probing };
+  }
+
+  it('runs the waiting calls once the probes close the circuit', async () => {
+    const { breaker, probe, probing } = await queueing();
+    const waiting = [vi.fn(ok), vi.fn(ok)];
+    const results = waiting.map((op) => breaker.execute(op));
+    expect(breaker.queued).toBe(2);
+    await Promise.resolve();
+    expect(waiting[0]).not.toHaveBeenCalled();
+    probe.resolve('probe');
+    await expect(probing).resolves.toBe('probe');
+    await expect(Promise.all(results)).resolves.toEqual(['ok', 'ok']);
+    expect(breaker.state).toBe('closed');
+    expect(breaker.queued).toBe(0);
+  });
+
+  it('rejects the waiting calls with CircuitOpenError, unrun, when a probe re-opens it', async () => {
+    const { breaker, probe, probing } = await queueing({ openDuration: 10_000 });
+    const waiting = vi.fn(ok);
+    const result = breaker.execute(waiting);
+    probe.reject(new DependencyError('still down'));
+    await expect(probing).rejects.toThrow('still down');
+    await expect(result).rejects.toMatchObject({ code: 'CIRCUIT_OPEN', retryAfter: 10 });
+    expect(waiting).not.toHaveBeenCalled();
+    expect(breaker.queued).toBe(0);
+  });
+
+  it('rejects the waiting calls when a hung probe re-opens it after probeTimeout', async () => {
+    const { breaker, probing } = await queueing({ probeTimeout: 500, halfOpenQueueTimeout: 5_000 });
+    probing.catch(() => {});
+    const result = breaker.execute(ok);
+    vi.advanceTimersByTime(500);
+    await expect(result).rejects.toMatchObject({ code: 'CIRCUIT_OPEN' });
+    expect(breaker.state).toBe('open');
+  });
+
+  it('rejects a call beyond the queue at once', async () => {
+    const { breaker, probe, probing } = await queueing({ halfOpenMaxQueue: 1 });
+    const first = breaker.execute(ok);
+    const beyond = vi.fn(ok);
+    await expect(breaker.execute(beyond)).rejects.toMatchObject({ code: 'CIRCUIT_OPEN', retryAfter: 1 });
+    expect(beyond).not.toHaveBeenCalled();
+    probe.resolve('probe');
+    await probing;
+    await expect(first).resolves.toBe('ok');
+  });
+
+  it('rejects a call that waits longer than halfOpenQueueTimeout, and frees its place', async () => {
+    const { breaker, probe, probing } = await queueing({ halfOpenQueueTimeout: 1_000, halfOpenMaxQueue: 1 });
+    const waiting = vi.fn(ok);
+    const result = breaker.execute(waiting);
+    vi.advanceTimersByTime(999);
+    expect(breaker.queued).toBe(1);
+    vi.advanceTimersByTime(1);
+    await expect(result).rejects.toMatchObject({ code: 'CIRCUIT_OPEN', retryAfter: 1 });
+    expect(breaker.queued).toBe(0);
+    const next = breaker.execute(ok);
+    probe.resolve('probe');
+    await probing;
+    await expect(next).resolves.toBe('ok');
+    expect(waiting).not.toHaveBeenCalled();
+  });
+
+  it("leaves the queue with the signal's reason when the caller aborts, before or while waiting", async () => {
+    const { breaker, probe, probing } = await queueing();
+    const before = new AbortController();
+    before.abort(new Error('gone already'));
+    await expect(breaker.execute(ok, { signal: before.signal })).rejects.toThrow('gone already');
+    const during = new AbortController();
+    const waiting = vi.fn(ok);
+    const result = breaker.execute(waiting, { signal: during.signal });
+    during.abort(new Error('client left'));
+    await expect(result).rejects.toThrow('client left');
+    expect(breaker.queued).toBe(0);
+    probe.resolve('probe');
+    await probing;
+    expect(waiting).not.toHaveBeenCalled();
+  });
+
+  it('gives the place of a probe that ended in a client error to the longest-waiting call, as a probe', async () => {
+    const { breaker, probe, probing } = await queueing();
+    const second = pending();
+    const secondProbe = breaker.execute(second.op);
+    const third = breaker.execute(ok);
+    probe.reject(new ValidationError('bad'));
+    await expect(probing).rejects.toThrow('bad');
+    await Promise.resolve();
+    expect(breaker.state).toBe('half-open');
+    expect(breaker.stateInfo).toMatchObject({ probes: 1, successes: 0 });
+    expect(breaker.queued).toBe(1);
+    second.resolve('second');
+    await expect(secondProbe).resolves.toBe('second');
+    await expect(third).resolves.toBe('ok');
+    expect(breaker.state).toBe('closed');
+  });
+
+  it('runs the waiting calls on reset() and rejects them on isolate()', async () => {
+    const a = await queueing();
+    const released = a.breaker.execute(ok);
+    a.breaker.reset();
+    await expect(released).resolves.toBe('ok');
+    a.probe.resolve('late');
+    await a.probing;
+
+    const b = await queueing();
+    const refused = b.breaker.execute(ok);
+    b.breaker.isolate();
+    await expect(refused).rejects.toMatchObject({ code: 'CIRCUIT_OPEN' });
+    b.probe.resolve('late');
+    await b.probing;
+  });
+
+  it('a waiting call granted a closed circuit that opened again before it ran is admitted afresh', async () => {
+    const { breaker, probe, probing } = await queueing();
+    const waiting = vi.fn(ok);
+    const result = breaker.execute(waiting);
+    // The grant reaches the waiter on a later microtask; a listener forces the circuit open before it.
+    breaker.onStateChange((e) => {
+      if (e.to === 'closed') breaker.isolate();
+    });
+    probe.resolve('probe');
+    await probing;
+    await expect(result).rejects.toMatchObject({ code: 'CIRCUIT_OPEN' });
+    expect(waiting).not.toHaveBeenCalled();
+  });
+
+  it('dispose() rejects the waiting calls', async () => {
+    const { breaker, probe, probing } = await queueing();
+    const result = breaker.execute(ok);
+    breaker.dispose();
+    await expect(result).rejects.toMatchObject({ code: 'CIRCUIT_OPEN' });
+    probe.resolve('probe');
+    await probing;
+  });
+
+  it('queues nothing by default', async () => {
+    const { breaker, probe, probing } = await queueing({ halfOpenMaxQueue: undefined });
+    await expect(breaker.execute(ok)).rejects.toMatchObject({ code: 'CIRCUIT_OPEN', retryAfter: 1 });
+    expect(breaker.queued).toBe(0);
+    probe.resolve('probe');
+    await probing;
+  });
+});
+
 describe('circuit breaker: manual control and saved state', () => {
   it('isolate() holds it open until reset()', async () => {
     const breaker = circuitBreaker();
@@ -540,6 +699,9 @@ describe('circuit breaker options', () => {
     ['successThreshold', { successThreshold: 0 }, '0'],
     ['successThreshold', { successThreshold: 4 }, '4'],
     ['probeTimeout', { probeTimeout: 0 }, '0'],
+    ['halfOpenMaxQueue', { halfOpenMaxQueue: -1 }, '-1'],
+    ['halfOpenMaxQueue', { halfOpenMaxQueue: 1.5 }, '1.5'],
+    ['halfOpenQueueTimeout', { halfOpenQueueTimeout: 0 }, '0'],
     ['isFailure', { isFailure: 'yes' }, '"yes"'],
     ['clock', { clock: 1 }, '1'],
     ['initialState', { initialState: { state: 'ajar' } }, 'ajar'],

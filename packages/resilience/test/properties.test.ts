@@ -22,55 +22,88 @@ const outcomeOf = (step: string): Outcome =>
   step === 'succeed' ? 'ok' : step === 'fail' ? 'fail' : 'client';
 
 describe('properties', () => {
-  it('a half-open breaker never has more probes in flight than halfOpenMaxCalls', async () => {
+  it('a half-open breaker never has more probes in flight than halfOpenMaxCalls, and no call starts while open', async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.integer({ min: 1, max: 5 }),
-        fc.array(fc.constantFrom('call', 'succeed', 'fail', 'clientError', 'tick'), { maxLength: 60 }),
-        async (max, steps) => {
-          const breaker = circuitBreaker({ failureThreshold: 1, halfOpenMaxCalls: max, successThreshold: 1 });
+        fc
+          .integer({ min: 1, max: 3 })
+          .chain((max) => fc.tuple(fc.constant(max), fc.integer({ min: 1, max }))),
+        fc.integer({ min: 0, max: 3 }),
+        // Calls and client errors weigh double: they are what moves probe places and the queue.
+        fc.array(
+          fc.constantFrom(
+            'call',
+            'call',
+            'abortedCall',
+            'succeed',
+            'fail',
+            'clientError',
+            'clientError',
+            'tick',
+          ),
+          { maxLength: 60 },
+        ),
+        async ([max, successThreshold], halfOpenMaxQueue, steps) => {
+          const breaker = circuitBreaker({
+            failureThreshold: 1,
+            halfOpenMaxCalls: max,
+            successThreshold,
+            halfOpenMaxQueue,
+            halfOpenQueueTimeout: 15_000,
+          });
           await breaker.execute(() => Promise.reject(new DependencyError('x'))).catch(() => {});
           vi.advanceTimersByTime(30_000);
-          const inFlight: Array<{ settle: (how: Outcome) => void; halfOpen: boolean }> = [];
+          // A call joins inFlight when its operation starts, which for a queued call is after it waited.
+          const inFlight: Array<(how: Outcome) => void> = [];
           let running = 0;
           let maxRunning = 0;
+          let startedWhileOpen = 0;
+          const settleTwice = async () => {
+            await Promise.resolve();
+            await Promise.resolve();
+          };
           for (const step of steps) {
-            if (step === 'call') {
-              const halfOpen = breaker.state === 'half-open';
-              let settle!: (how: Outcome) => void;
+            if (step === 'call' || step === 'abortedCall') {
+              const caller = new AbortController();
               const p = breaker.execute(
                 () =>
                   new Promise<string>((resolve, reject) => {
-                    if (halfOpen) running++;
+                    const probe = breaker.state === 'half-open';
+                    if (breaker.state === 'open') startedWhileOpen++;
+                    if (probe) running++;
                     maxRunning = Math.max(maxRunning, running);
-                    settle = (how) => {
-                      if (halfOpen) running--;
+                    inFlight.push((how) => {
+                      if (probe) running--;
                       end(resolve, reject, how);
-                    };
+                    });
                   }),
+                { signal: caller.signal },
               );
               p.catch(() => {});
-              await Promise.resolve();
-              if (settle !== undefined) inFlight.push({ settle, halfOpen });
+              if (step === 'abortedCall') caller.abort(new Error('caller left'));
+              await settleTwice();
             } else if (step === 'tick') {
               vi.advanceTimersByTime(10_000);
+              await settleTwice();
             } else {
-              const call = inFlight.shift();
-              call?.settle(outcomeOf(step));
-              await Promise.resolve();
-              await Promise.resolve();
+              inFlight.shift()?.(outcomeOf(step));
+              await settleTwice();
+              await settleTwice();
             }
             if (breaker.state === 'half-open') {
               expect(breaker.stateInfo.state === 'half-open' && breaker.stateInfo.probes).toBeLessThanOrEqual(
                 max,
               );
             }
+            expect(breaker.queued).toBeLessThanOrEqual(halfOpenMaxQueue);
+            if (breaker.state !== 'half-open') expect(breaker.queued).toBe(0);
           }
           expect(maxRunning).toBeLessThanOrEqual(max);
+          expect(startedWhileOpen).toBe(0);
           breaker.dispose();
         },
       ),
-      { numRuns: 150 },
+      { numRuns: 200 },
     );
   });
 

@@ -29,19 +29,30 @@ function hostMatcher(allowed: readonly string[]): (host: string) => boolean {
   return (host) => exact.has(host) || suffixes.some((suffix) => host.endsWith(suffix));
 }
 
+const hostRequired = () => new ValidationError('The request has no Host header', [], 'HOST_REQUIRED');
+
+/**
+ * HTTP/1.1 requires a Host on every request (RFC 9112 section 3.2). Node's own check answers with a bare 400, so
+ * serverLimits turns it off and this answers in the envelope; an HTTP/1.0 request may leave Host out.
+ */
+const requireHttp11Host: onRequestHookHandler = (request, _reply, done) => {
+  done(request.headers.host === undefined && request.raw.httpVersion === '1.1' ? hostRequired() : undefined);
+};
+
 /**
  * The Host allow-list and CORS. A request for a host not on the list is 421 (a page doing DNS rebinding reaches the
  * port under its own name); one without a Host is 400. Checked on every route as it is registered (an unknown
- * path answers 404 whatever the host, and reveals nothing). Operational routes are exempt: orchestrators probe by the
- * pod's address, and the admin APIs among them need their own token anyway. CORS (`@fastify/cors`) is registered
- * only for listed origins, so by default a browser refuses every cross-origin call.
+ * path answers 404 whatever the host, and reveals nothing). Operational routes are exempt from the list:
+ * orchestrators probe by the pod's address, and the admin APIs among them need their own token anyway; they
+ * still require the Host HTTP/1.1 requires. CORS (`@fastify/cors`) is registered only for listed origins, so by
+ * default a browser refuses every cross-origin call.
  */
 export const requestOriginPlugin = fp<RequestOriginOptions>(
   async (app: FastifyInstance, { allowedHosts, corsOrigins }) => {
     const allowed = hostMatcher(allowedHosts);
     const checkHost: onRequestHookHandler = (request, _reply, done) => {
       const header = request.headers.host;
-      if (!header) return done(new ValidationError('The request has no Host header', [], 'HOST_REQUIRED'));
+      if (!header) return done(hostRequired());
       if (!allowed(hostNameOf(header))) {
         return done(
           new AppError('MISDIRECTED_REQUEST', 421, 'This service does not answer to that host name'),
@@ -50,7 +61,8 @@ export const requestOriginPlugin = fp<RequestOriginOptions>(
       done();
     };
     app.addHook('onRoute', (route) => {
-      if (!route.config?.operational) route.onRequest = [checkHost, ...routeHooks(route.onRequest)];
+      const hostHook = route.config?.operational ? requireHttp11Host : checkHost;
+      route.onRequest = [hostHook, ...routeHooks(route.onRequest)];
     });
     if (corsOrigins.length > 0) {
       await app.register(cors, { origin: [...corsOrigins], credentials: false, maxAge: 600 });

@@ -1,5 +1,6 @@
+import type { Server } from 'node:http';
 import { clientErrorHandler, frameworkErrors, routeHooks } from '@steadfast/http';
-import type { FastifyInstance, FastifyServerOptions } from 'fastify';
+import type { FastifyHttpOptions, FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { type BaseConfig, trustProxyFrom } from './config.js';
 
@@ -18,7 +19,10 @@ export function serverLimits(config: BaseConfig) {
     // What Fastify or Node reject before routing is rendered as the error envelope too.
     frameworkErrors,
     clientErrorHandler,
-  } satisfies FastifyServerOptions;
+    // Node answers an HTTP/1.1 request without Host with a bare 400; requestOriginPlugin answers it in the
+    // envelope instead.
+    http: { requireHostHeader: false },
+  } satisfies FastifyHttpOptions<Server>;
 }
 
 export interface ConnectionLimitOptions {

@@ -204,6 +204,6 @@ export async function createService({
         : {}),
     });
   }
-  if (withDatabase) await app.register(databaseGuardPlugin);
+  if (withDatabase) await app.register(databaseGuardPlugin, { budgetMs: config.DB_QUERY_TIMEOUT_MS });
   return app;
 }

@@ -20,6 +20,27 @@ function notesRepository(db: ServiceApp['db']) {
         await sql`select pg_sleep(${stallSeconds})`.execute(trx);
       });
     },
+    // Each statement well inside the budget, all of them together past it.
+    async manyQuickStatements(id: number, statements: number, eachSeconds: number) {
+      await db.transaction().execute(async (trx) => {
+        await sql`insert into notes (id, body) values (${id}, 'many')`.execute(trx);
+        for (let i = 0; i < statements; i++) await sql`select pg_sleep(${eachSeconds})`.execute(trx);
+      });
+    },
+    // The budget runs out in the service's own code, between two statements.
+    async pauseBetweenStatements(id: number, pauseMs: number) {
+      await db.transaction().execute(async (trx) => {
+        await sql`insert into notes (id, body) values (${id}, 'paused')`.execute(trx);
+        await new Promise((resolve) => setTimeout(resolve, pauseMs));
+        await sql`insert into notes (id, body) values (${id + 1}, 'paused')`.execute(trx);
+      });
+    },
+    async quickTransaction(id: number) {
+      await db.transaction().execute(async (trx) => {
+        await sql`insert into notes (id, body) values (${id}, 'quick')`.execute(trx);
+        await sql`select pg_sleep(0.05)`.execute(trx);
+      });
+    },
     async slowWrite(id: number, stallSeconds: number) {
       await sql`insert into notes (id, body) select ${id}, 'y' from pg_sleep(${stallSeconds})`.execute(db);
     },
@@ -115,5 +136,51 @@ describe('the database guard', () => {
     expect(lines.some((line) => line.level === 'error')).toBe(false);
     expect(JSON.stringify(lines)).not.toContain('unavailable');
     expect(breaker()?.state).toBe('closed');
+  });
+});
+
+describe('the database guard: one budget per transaction, all its statements together', () => {
+  const stored = async (from: number, to: number) => {
+    const { rows } = await sql<{
+      n: number;
+    }>`select count(*)::int as n from notes where id between ${from} and ${to}`.execute(app.db);
+    return rows[0]?.n;
+  };
+
+  it('rolls back a transaction of many statements that are each quick but together over the budget: 504, breaker closed', async () => {
+    // 8 × 100 ms against 400 ms: each statement is a quarter of the budget, the whole twice it.
+    for (let id = 1000; id < 1005; id++) {
+      expect(await failureOf(notes.manyQuickStatements(id, 8, 0.1))).toMatchObject({
+        statusCode: 504,
+        code: 'TIMEOUT',
+      });
+    }
+    expect(await stored(1000, 1004)).toBe(0);
+    expect(breaker()?.state).toBe('closed');
+  });
+
+  it('rolls back a transaction whose budget ran out between two statements: 504, breaker closed', async () => {
+    for (let id = 1010; id < 1020; id += 2) {
+      expect(await failureOf(notes.pauseBetweenStatements(id, BUDGET_MS + 50))).toMatchObject({
+        statusCode: 504,
+        code: 'TIMEOUT',
+      });
+    }
+    expect(await stored(1010, 1020)).toBe(0);
+    expect(breaker()?.state).toBe('closed');
+  });
+
+  it('hands the connections back with their own statement timeout, and commits transactions within the budget', async () => {
+    // More at once than any earlier test held, so every pooled connection is read.
+    const timeouts = await Promise.all(
+      Array.from({ length: 8 }, () =>
+        sql<{ statement_timeout: string }>`show statement_timeout`.execute(app.db),
+      ),
+    );
+    expect(new Set(timeouts.map(({ rows }) => rows[0]?.statement_timeout))).toEqual(
+      new Set([`${BUDGET_MS}ms`]),
+    );
+    for (let id = 1030; id < 1035; id++) await notes.quickTransaction(id);
+    expect(await stored(1030, 1034)).toBe(5);
   });
 });

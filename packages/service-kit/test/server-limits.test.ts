@@ -100,6 +100,21 @@ describe('what Fastify or Node reject before routing, on a real socket', () => {
       'secret-path',
     ],
     ['malformed HTTP', 'HELLO /x SPDY/9\r\n\r\n', 400, 'MALFORMED_REQUEST', 'HELLO'],
+    // Node's own check answered these with a bare 400.
+    [
+      'HTTP/1.1 without Host',
+      'GET /things/secret-1 HTTP/1.1\r\nConnection: close\r\n\r\n',
+      400,
+      'HOST_REQUIRED',
+      'secret-1',
+    ],
+    [
+      'HTTP/1.1 without Host on an operational route',
+      'GET /health/live?secret-2 HTTP/1.1\r\nConnection: close\r\n\r\n',
+      400,
+      'HOST_REQUIRED',
+      'secret-2',
+    ],
     [
       'headers over the size limit',
       `GET /things/1 HTTP/1.1\r\nHost: localhost\r\nX-Big: ${'h'.repeat(20_000)}\r\n\r\n`,
@@ -116,6 +131,14 @@ describe('what Fastify or Node reject before routing, on a real socket', () => {
     expect(parsed.error.requestId).toMatch(/^[0-9a-f-]{36}$/);
     expect(parsed.error.traceId).toMatch(/^[0-9a-f]{32}$/);
     expect(response).not.toContain(echoed);
+  });
+
+  it('lets HTTP/1.0 leave Host out where the host list does not apply, as Node did', async () => {
+    const probe = await exchange(port, 'GET /health/live HTTP/1.0\r\n\r\n', 5000);
+    expect(probe.response).toMatch(/^HTTP\/1\.1 200 /);
+    const domain = envelopeOf((await exchange(port, 'GET /things/1 HTTP/1.0\r\n\r\n', 5000)).response);
+    expect(domain.status).toBe(400);
+    expect(domain.error).toMatchObject({ code: 'HOST_REQUIRED', type: 'client' });
   });
 });
 

@@ -175,7 +175,60 @@ describe('parity: circuit breaker', () => {
     expect(breaker.state).toBe('open');
   });
 
-  it('D1: half-open rejects callers beyond the probes at once instead of queueing them behind the probe', async () => {
+  it('cockatiel breaker.execute(), with halfOpenMaxQueue: a call during the half-open test waits for it, runs when it succeeds and is refused when it fails', async () => {
+    const breaker = circuitBreaker({
+      failureThreshold: 1,
+      halfOpenMaxCalls: 1,
+      successThreshold: 1,
+      halfOpenMaxQueue: 10,
+    });
+    await fail(breaker, 1);
+    vi.advanceTimersByTime(30_000);
+    const test = pending();
+    const testing = breaker.execute(test.op);
+    const behind = vi.fn(ok);
+    const waited = breaker.execute(behind);
+    await Promise.resolve();
+    expect(behind).not.toHaveBeenCalled();
+    test.resolve('ok');
+    await testing;
+    await expect(waited).resolves.toBe('ok');
+    expect(breaker.state).toBe('closed');
+
+    await fail(breaker, 1);
+    vi.advanceTimersByTime(30_000);
+    const failing = pending();
+    const failingTest = breaker.execute(failing.op);
+    const refused = vi.fn(ok);
+    const behindFailure = breaker.execute(refused);
+    failing.reject(new DependencyError('still down'));
+    await expect(failingTest).rejects.toThrow('still down');
+    await expect(behindFailure).rejects.toMatchObject({ code: 'CIRCUIT_OPEN' });
+    expect(refused).not.toHaveBeenCalled();
+  });
+
+  it('cockatiel breaker.execute(signal), with halfOpenMaxQueue: a caller that aborts while waiting for the test does not run', async () => {
+    const breaker = circuitBreaker({
+      failureThreshold: 1,
+      halfOpenMaxCalls: 1,
+      successThreshold: 1,
+      halfOpenMaxQueue: 1,
+    });
+    await fail(breaker, 1);
+    vi.advanceTimersByTime(30_000);
+    const test = pending();
+    const testing = breaker.execute(test.op);
+    const caller = new AbortController();
+    const behind = vi.fn(ok);
+    const waited = breaker.execute(behind, { signal: caller.signal });
+    caller.abort(new Error('caller left'));
+    test.resolve('ok');
+    await testing;
+    await expect(waited).rejects.toThrow('caller left');
+    expect(behind).not.toHaveBeenCalled();
+  });
+
+  it('D1: by default half-open rejects callers beyond the probes at once instead of queueing them behind the probe', async () => {
     const breaker = circuitBreaker({ failureThreshold: 1, halfOpenMaxCalls: 1, successThreshold: 1 });
     await fail(breaker, 1);
     vi.advanceTimersByTime(30_000);

@@ -62,7 +62,7 @@ export const databaseConfig = configFragment({
     minimum: 1,
     default: DEFAULT_QUERY_TIMEOUT_MS,
     description:
-      'Budget of one statement: the database cancels it and rolls its transaction back (504, not counted by the breaker)',
+      'Budget of one guarded database call, all the statements of its transactions together: the database cancels a statement over it and rolls its transaction back (504, not counted by the breaker)',
   }),
   DB_BREAKER_FAILURES: Type.Integer({
     minimum: 1,

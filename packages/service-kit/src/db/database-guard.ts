@@ -12,6 +12,7 @@ import {
 } from '@steadfast/resilience';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { isTransactionBudgetError, withTransactionBudget } from './transaction-budget.js';
 
 /** Tighter than a generic call's timeout: a query slower than 3 s is an outage in the making, not a slow answer. */
 export const DEFAULT_QUERY_TIMEOUT_MS = 3000;
@@ -27,8 +28,9 @@ export const DATABASE_POLICY = 'database';
 
 export interface DatabasePolicyOptions {
   /**
-   * The database's budget per statement (the service's connections get it as statement_timeout): a statement over
-   * it is cancelled by the database and its transaction rolled back, 504, not counted. A call the database does not
+   * The database's budget per guarded call, every statement of its transactions together (the service's
+   * connections get it as statement_timeout, transactions lower it to the time left): a statement over it is
+   * cancelled by the database and its transaction rolled back, 504, not counted. A call the database does not
    * answer within this plus `UNRESPONSIVE_GRACE_MS` is 504 and counts.
    */
   timeoutMs: number;
@@ -40,8 +42,9 @@ export interface DatabasePolicyOptions {
 
 /**
  * The `database` policy every service runs its queries through: a breaker around a backstop timeout. The breaker
- * counts the database's failures only (`isDatabaseFailure`): a burst of 409s, bad input, a heavy read the database
- * cut at its budget, a client that hung up or a process out of descriptors never opens it.
+ * counts the database's failures only (`isDatabaseFailure`): a burst of 409s, bad input, a heavy read or a
+ * transaction the database or its budget cut short, a client that hung up or a process out of descriptors never
+ * opens it.
  */
 export function databasePolicy(options: DatabasePolicyOptions) {
   return wrap(
@@ -49,7 +52,7 @@ export function databasePolicy(options: DatabasePolicyOptions) {
       failureThreshold: options.breakerFailures,
       failureWindow: DEFAULT_FAILURE_WINDOW_MS,
       openDuration: options.breakerOpenMs,
-      isFailure: isDatabaseFailure,
+      isFailure: (error) => isDatabaseFailure(error) && !isTransactionBudgetError(error),
     }),
     timeout({ duration: options.timeoutMs + UNRESPONSIVE_GRACE_MS, strategy: 'aggressive' }),
   );
@@ -60,13 +63,15 @@ type AsyncMethods<T> = {
 };
 
 /**
- * Runs every method of a service object through the policy. An open breaker is reported the way a lost database
- * is (503 DEPENDENCY_UNAVAILABLE, with the seconds until the next probe as `retryAfter`), so clients see one code
- * for one outage whether or not the call was attempted.
+ * Runs every method of a service object through the policy, each call with `budgetMs` for all the statements of
+ * its transactions (transaction-budget.ts). An open breaker is reported the way a lost database is (503
+ * DEPENDENCY_UNAVAILABLE, with the seconds until the next probe as `retryAfter`), so clients see one code for one
+ * outage whether or not the call was attempted.
  */
 export function guardRepository<T extends object>(
   policy: Policy<unknown>,
   repository: T,
+  budgetMs: number,
   /** Runs inside the policy before each real call: where chaos injects a dependency fault. */
   beforeCall?: (signal: AbortSignal) => Promise<void>,
 ): AsyncMethods<T> {
@@ -78,10 +83,11 @@ export function guardRepository<T extends object>(
     }
     const run =
       (args: unknown[]) =>
-      async ({ signal }: { signal: AbortSignal }) => {
-        if (beforeCall) await beforeCall(signal);
-        return method.apply(repository, args);
-      };
+      ({ signal }: { signal: AbortSignal }) =>
+        withTransactionBudget(budgetMs, async () => {
+          if (beforeCall) await beforeCall(signal);
+          return method.apply(repository, args);
+        });
     guarded[name] = (...args: unknown[]) =>
       policy.execute(run(args)).catch((error: unknown) => {
         if (!isCircuitOpenError(error)) throw error;
@@ -105,14 +111,14 @@ declare module 'fastify' {
  * `app.guardDatabase`: the `database` policy registered with the resilience plugin, with chaos's dependency faults
  * (when chaos is on) injected inside it, so the breaker sees an injected outage as it would a real one.
  */
-export const databaseGuardPlugin = fp(
-  async (app: FastifyInstance) => {
+export const databaseGuardPlugin = fp<{ budgetMs: number }>(
+  async (app: FastifyInstance, { budgetMs }) => {
     const policy = app.resilience.get(DATABASE_POLICY);
     const { chaos } = app;
     const beforeCall =
       chaos && ((signal: AbortSignal) => chaos.beforeDependencyCall(DATABASE_POLICY, signal));
     app.decorate('guardDatabase', <T extends object>(repository: T) =>
-      guardRepository(policy, repository, beforeCall),
+      guardRepository(policy, repository, budgetMs, beforeCall),
     );
   },
   { name: '@steadfast/service-kit/database-guard', fastify: '5.x', dependencies: ['@steadfast/resilience'] },
