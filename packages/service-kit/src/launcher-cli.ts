@@ -8,4 +8,5 @@ process.exitCode = await launch(launchTargets(process.argv.slice(2)), {
   stdin: process.stdin,
   stdout: process.stdout,
   env: process.env,
+  parentPid: process.ppid,
 });

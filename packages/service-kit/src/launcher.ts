@@ -30,7 +30,14 @@ export interface LaunchIo {
   stdin: NodeJS.ReadStream | NodeJS.ReadableStream;
   stdout: NodeJS.WritableStream & { isTTY?: boolean };
   env: NodeJS.ProcessEnv;
+  /**
+   * The process that started the launcher (pnpm). When it is gone, the services are stopped as on SIGTERM:
+   * pnpm ends on SIGTERM without passing it on, which would leave every service running.
+   */
+  parentPid?: number;
 }
+
+const PARENT_CHECK_MS = 500;
 
 const CTRL_C = 0x03;
 const COLOURS = [35, 32, 36, 33, 34, 31];
@@ -40,7 +47,8 @@ const COLOURS = [35, 32, 36, 33, 34, 31];
  * name on a terminal, their JSON untouched otherwise. Ctrl-C (read from a terminal in raw mode, so it reaches
  * no other process: not pnpm, not the services twice), SIGINT or SIGTERM stops them all with one SIGTERM each,
  * then waits for their drain; a second Ctrl-C kills them. Resolves with 0 when every service stopped cleanly on
- * request, 1 when one failed or exited by itself (the others are then stopped too).
+ * request, 1 when one failed or exited by itself (the others are then stopped too). With `parentPid`, the
+ * services are also stopped when that process is gone.
  */
 export function launch(targets: readonly LaunchTarget[], io: LaunchIo): Promise<number> {
   const terminal = io.stdout.isTTY === true;
@@ -93,6 +101,15 @@ export function launch(targets: readonly LaunchTarget[], io: LaunchIo): Promise<
   }
   const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
   for (const signal of signals) process.on(signal, stop);
+  const parentWatch =
+    io.parentPid === undefined
+      ? undefined
+      : setInterval(() => {
+          if (process.ppid !== io.parentPid && !stopping) {
+            say('the process that started the services is gone');
+            stop();
+          }
+        }, PARENT_CHECK_MS);
 
   const exits = targets.map(
     (target, index) =>
@@ -150,6 +167,7 @@ export function launch(targets: readonly LaunchTarget[], io: LaunchIo): Promise<
 
   return Promise.all(exits).then(() => {
     for (const signal of signals) process.off(signal, stop);
+    clearInterval(parentWatch);
     if (raw) {
       stdin.off('data', onKey);
       stdin.setRawMode(false);

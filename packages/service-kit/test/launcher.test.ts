@@ -71,6 +71,28 @@ describe('the launcher (pnpm start)', () => {
     expect(lines.map((line) => (JSON.parse(line) as { msg: string }).msg)).toContain('drained');
   }, 30_000);
 
+  it('stops them all when the process that started it ends without passing a signal on (as pnpm does on SIGTERM)', async () => {
+    // A shell stands in for pnpm: it starts the launcher and is then killed, so the launcher is left orphaned.
+    const parent = spawn('/bin/sh', ['-c', `"${process.execPath}" "${CLI}" "${ALPHA}" "${BETA}" & wait`], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    for (const stream of [parent.stdout, parent.stderr]) stream.on('data', (chunk) => (output += chunk));
+    const until = async (text: string) => {
+      for (let tries = 0; tries < 300 && !output.includes(text); tries++) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect(output).toContain(text);
+    };
+    await until('"msg":"alpha listening on http://127.0.0.1:1"');
+    await until('"msg":"beta listening on http://127.0.0.1:1"');
+    parent.kill('SIGKILL');
+    await until('every service stopped cleanly');
+    expect(output).toContain('the process that started the services is gone');
+    expect(output).toContain('"service":"alpha","msg":"drained"');
+    expect(output).toContain('"service":"beta","msg":"drained"');
+  }, 30_000);
+
   it('stops the others and exits 1 when a service exits by itself', async () => {
     const launcher = run([ALPHA, CRASHING], { inTerminal: false });
     const [code] = await launcher.exited;
