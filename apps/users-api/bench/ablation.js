@@ -1,7 +1,8 @@
 // `pnpm --filter @steadfast/users-api bench:ablation` (after `pnpm build`): what each cross-cutting piece costs.
 // users-api built by ablation-server.js with one piece left out per process (and one with chaos switched on, with no
 // fault active), bare Fastify + pg for scale, all on one PostgreSQL, measured in the interleaved rounds bench.js uses
-// (BENCH_ROUNDS rounds of BENCH_DURATION_S s). The report: req/s, p99 and each variant's rate ÷ the full service's.
+// (BENCH_ROUNDS rounds of BENCH_DURATION_S s), every users-api variant with a pool of 5 (bare Fastify keeps its 10).
+// The report: req/s, p99 and each variant's rate ÷ the full service's.
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,6 +23,8 @@ const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SERVER = here('./ablation-server.js');
 const FULL = 'full service';
+// Fifteen servers on one PostgreSQL (100 connections): each variant's pool is held to 5, the same for all of them.
+const POOL = { DB_POOL_MAX: '5' };
 
 /** Row label → what ablation-server.js leaves out (or, for chaos, the variables that switch it on). */
 const VARIANTS = [
@@ -61,7 +64,12 @@ try {
   postgres = await startEmbeddedPostgres({ dataDir: join(root, 'shared'), database: 'users_api' });
   for (const [name, env] of VARIANTS) {
     servers.push(
-      await startServer(name, SERVER, serviceEnv({ DATABASE_URL: postgres.url, ...env }), '/health/ready'),
+      await startServer(
+        name,
+        SERVER,
+        serviceEnv({ DATABASE_URL: postgres.url, ...POOL, ...env }),
+        '/health/ready',
+      ),
     );
   }
   const path = await createBenchUser(servers[0]);
