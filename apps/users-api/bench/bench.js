@@ -2,104 +2,28 @@
 // every server in its own process on one PostgreSQL, the load from a fourth process (load.js). After a warm-up,
 // ROUNDS interleaved rounds (the order rotates each round) of BENCH_DURATION_S seconds per server; the report is the
 // median per server and the ratios. Also: startup on an empty and on a warm data dir, and each server's RSS after.
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+// BENCH_PROFILE_DIR=<dir> writes a CPU profile of the users-api process there when it exits (never commit one).
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEmbeddedPostgres } from '@steadfast/embedded-pg';
-import { SignJWT } from 'jose';
+import {
+  CONNECTIONS,
+  createBenchUser,
+  here,
+  interleavedRounds,
+  loadAverage,
+  median,
+  rssMiB,
+  serviceEnv,
+  startServer,
+  stop,
+} from './harness.js';
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 8);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const CONNECTIONS = 10;
-const here = (path) => new URL(path, import.meta.url).pathname;
+const PROFILE_DIR = process.env.BENCH_PROFILE_DIR;
 const SERVICE = here('../dist/server.js');
-
-// Production refuses to start without JWT settings; the bench signs its own tokens.
-const AUTH = {
-  AUTH_JWT_SECRET: 'bench-secret-of-at-least-thirty-two-characters',
-  AUTH_ISSUER: 'https://bench.invalid',
-  AUTH_AUDIENCE: 'users-api',
-};
-const token = await new SignJWT({ scope: 'users:read users:write' })
-  .setProtectedHeader({ alg: 'HS256' })
-  .setSubject('bench')
-  .setIssuer(AUTH.AUTH_ISSUER)
-  .setAudience(AUTH.AUTH_AUDIENCE)
-  .setExpirationTime('2h')
-  .sign(new TextEncoder().encode(AUTH.AUTH_JWT_SECRET));
-const authorization = `Bearer ${token}`;
-
-const freePort = () =>
-  new Promise((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address();
-      probe.close(() => resolve(port));
-    });
-  });
-
-/** Starts a server script as its own process, output to /dev/null, and resolves once `readyPath` answers. */
-async function startServer(name, script, env, readyPath) {
-  const port = await freePort();
-  const started = performance.now();
-  const child = spawn(process.execPath, [script], {
-    env: { PATH: process.env.PATH ?? '', ...env, PORT: String(port) },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const url = `http://127.0.0.1:${port}`;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}`);
-    const status = await fetch(`${url}${readyPath}`, { headers: { authorization } }).then(
-      (response) => response.status,
-      () => 0,
-    );
-    if (status === 200) return { name, child, url, ms: performance.now() - started };
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
-async function stop(server) {
-  server.child.kill('SIGTERM');
-  await once(server.child, 'exit');
-}
-
-const rssMiB = (pid) =>
-  Number(
-    readFileSync(`/proc/${pid}/status`, 'utf8')
-      .split('\n')
-      .find((line) => line.startsWith('VmRSS:'))
-      .split(/\s+/)[1],
-  ) / 1024;
-
-/** One load run from its own process. */
-async function load(url, seconds) {
-  const child = spawn(
-    process.execPath,
-    [here('./load.js'), url, String(seconds), String(CONNECTIONS), authorization],
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  let output = '';
-  child.stdout.on('data', (chunk) => {
-    output += chunk;
-  });
-  const [code] = await once(child, 'exit');
-  if (code !== 0) throw new Error(`load generator exited with ${code}`);
-  return JSON.parse(output.trim().split('\n').at(-1));
-}
-
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-const serviceEnv = (extra) => ({
-  ...AUTH,
-  NODE_ENV: 'production',
-  RATE_LIMIT_MAX: '100000000',
-  RATE_LIMIT_WRITE_MAX: '100000000',
-  SHUTDOWN_DELAY_MS: '0',
-  ...extra,
-});
 
 const root = mkdtempSync(join(tmpdir(), 'users-api-bench-'));
 chmodSync(root, 0o755);
@@ -127,17 +51,10 @@ try {
     SERVICE,
     serviceEnv({ DATABASE_URL: postgres.url }),
     '/health/ready',
+    PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [],
   );
   servers.push(service);
-  const created = await fetch(`${service.url}/v1/users`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization },
-    body: JSON.stringify({ name: 'Bench', email: 'bench@example.com' }),
-  });
-  if (created.status !== 201)
-    throw new Error(`creating the bench user: ${created.status} ${await created.text()}`);
-  const { data } = await created.json();
-  const path = `/v1/users/${data.id}`;
+  const path = await createBenchUser(service);
   servers.push(
     await startServer(
       'bare Fastify + pg',
@@ -155,34 +72,27 @@ try {
     ),
   );
 
-  for (const server of servers) await load(`${server.url}${path}`, 2); // warm-up
-  const results = new Map(servers.map((server) => [server.name, []]));
-  for (let round = 0; round < ROUNDS; round++) {
-    for (let index = 0; index < servers.length; index++) {
-      const server = servers[(index + round) % servers.length];
-      const result = await load(`${server.url}${path}`, DURATION_S);
-      if (result.non2xx > 0 || result.errors > 0) {
-        throw new Error(`${server.name}: ${result.non2xx} non-2xx and ${result.errors} errors under load`);
-      }
-      results.get(server.name).push(result);
-    }
-  }
+  const loadBefore = loadAverage();
+  const results = await interleavedRounds(servers, path, { rounds: ROUNDS, seconds: DURATION_S });
   const rate = (name) => median(results.get(name).map((result) => result.requestsPerSecond));
+  const p99 = (name) => median(results.get(name).map((result) => result.p99Ms));
+  const rss = new Map(servers.map((server) => [server.name, rssMiB(server.child.pid)]));
   const rows = servers.map((server) => {
     const runs = results.get(server.name);
-    return `| ${server.name} | ${rate(server.name).toFixed(0)} | ${median(runs.map((r) => r.p99Ms))} | ${runs.map((r) => r.requestsPerSecond.toFixed(0)).join(', ')} | ${rssMiB(server.child.pid).toFixed(0)} |`;
+    return `| ${server.name} | ${rate(server.name).toFixed(0)} | ${p99(server.name)} | ${runs.map((r) => r.requestsPerSecond.toFixed(0)).join(', ')} | ${runs.map((r) => r.rssMiB.toFixed(0)).join(', ')} |`;
   });
-  const service_ = rate('users-api');
+  const bare = 'bare Fastify + pg';
   console.log(
     [
-      `GET ${path.replace(data.id, ':id')}, ${CONNECTIONS} connections, ${ROUNDS} interleaved rounds of ${DURATION_S} s after a 2 s warm-up each, ` +
-        `load from its own process; Node ${process.version}, load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`,
+      `GET ${path.replace(/[^/]+$/, ':id')}, ${CONNECTIONS} connections, ${ROUNDS} interleaved rounds of ${DURATION_S} s after a 2 s warm-up each, ` +
+        `load from its own process; Node ${process.version}, load average ${loadBefore} before the rounds, ${loadAverage()} after`,
       '',
-      '| server | req/s (median) | p99 ms (median) | rounds | RSS after (MiB) |',
+      '| server | req/s (median) | p99 ms (median) | rounds | RSS after each round (MiB) |',
       '| --- | ---: | ---: | --- | ---: |',
       ...rows,
       '',
-      `users-api ÷ bare Fastify + pg: ${(service_ / rate('bare Fastify + pg')).toFixed(2)}; users-api ÷ Express stack: ${(service_ / rate('Express 5 stack + pg')).toFixed(2)}`,
+      `users-api ÷ bare Fastify + pg: ${(rate('users-api') / rate(bare)).toFixed(2)}; users-api ÷ Express stack: ${(rate('users-api') / rate('Express 5 stack + pg')).toFixed(2)}; ` +
+        `p99 ÷ bare p99: ${(p99('users-api') / p99(bare)).toFixed(2)}; RSS ÷ bare RSS: ${(rss.get('users-api') / rss.get(bare)).toFixed(2)}`,
       `startup to /health/startup 200: empty data dir (initdb, migrations) ${cold.ms.toFixed(0)} ms, warm ${warmStart.ms.toFixed(0)} ms`,
     ].join('\n'),
   );

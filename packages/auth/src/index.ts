@@ -25,3 +25,11 @@ export {
   authPlugin,
   callerOf,
 } from './plugin.js';
+export {
+  DEFAULT_VERIFIED_TOKEN_CACHE_MS,
+  DEFAULT_VERIFIED_TOKEN_CACHE_SIZE,
+  type ValidityWindow,
+  type VerifiedTokenCache,
+  type VerifiedTokenCacheOptions,
+  verifiedTokenCache,
+} from './verified-token-cache.js';

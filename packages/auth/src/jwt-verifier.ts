@@ -1,6 +1,7 @@
-import { createPublicKey, type KeyObject } from 'node:crypto';
+import { createPublicKey, createSecretKey, type KeyObject } from 'node:crypto';
 import { DependencyError, InvalidOptionError, integerAtLeast, UnauthenticatedError } from '@steadfast/errors';
 import { createRemoteJWKSet, errors, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from 'jose';
+import { type VerifiedTokenCacheOptions, verifiedTokenCache } from './verified-token-cache.js';
 
 /** Clock skew tolerated on `exp` and `nbf`, in seconds. */
 export const DEFAULT_CLOCK_TOLERANCE_SECONDS = 30;
@@ -23,12 +24,14 @@ export type JwtVerifierOptions = JwtKeySource & {
   issuer: string;
   audience: string;
   clockToleranceSeconds?: number;
+  /** Verified tokens kept by their exact string (see `verifiedTokenCache`); `{ maxEntries: 0 }` verifies every time. */
+  cache?: VerifiedTokenCacheOptions;
 };
 
 export type JwtVerifier = (token: string) => Promise<Principal>;
 
 function keyOf(source: JwtKeySource): {
-  key: Uint8Array | KeyObject | JWTVerifyGetKey;
+  key: KeyObject | JWTVerifyGetKey;
   algorithms: string[];
 } {
   if ('jwksUrl' in source) {
@@ -49,7 +52,8 @@ function keyOf(source: JwtKeySource): {
         `at least ${MIN_JWT_SECRET_LENGTH} characters`,
       );
     }
-    return { key: new TextEncoder().encode(source.secret), algorithms: ['HS256'] };
+    // A KeyObject, not bytes: jose imports a KeyObject into WebCrypto once and keeps it, raw bytes on every call.
+    return { key: createSecretKey(source.secret, 'utf8'), algorithms: ['HS256'] };
   }
   try {
     return { key: createPublicKey(source.publicKeyPem), algorithms: ASYMMETRIC };
@@ -87,7 +91,10 @@ export function jwtVerifier(options: JwtVerifierOptions): JwtVerifier {
     0,
   );
   const verifyOptions = { issuer: options.issuer, audience: options.audience, algorithms, clockTolerance };
+  const verified = verifiedTokenCache<Principal>(options.cache);
   return async (token) => {
+    const cached = verified.get(token);
+    if (cached !== undefined) return cached;
     let payload: JWTPayload;
     try {
       ({ payload } =
@@ -107,6 +114,12 @@ export function jwtVerifier(options: JwtVerifierOptions): JwtVerifier {
     if (typeof payload.sub !== 'string' || payload.sub === '') {
       throw new UnauthenticatedError('The bearer token has no subject');
     }
-    return { subject: payload.sub, scopes: scopesOf(payload) };
+    const principal = { subject: payload.sub, scopes: scopesOf(payload) };
+    // The window jose just checked against (whole seconds, tolerance included), in ms.
+    verified.set(token, principal, {
+      fromMs: payload.nbf === undefined ? -Infinity : Math.ceil(payload.nbf - clockTolerance) * 1000,
+      untilMs: payload.exp === undefined ? Infinity : Math.ceil(payload.exp + clockTolerance) * 1000,
+    });
+    return principal;
   };
 }

@@ -53,6 +53,8 @@ export { type SecurityOptions, securityPlugin } from './security.js';
 export {
   type CreateServiceOptions,
   createService,
+  OMITTABLE_PIECES,
+  type OmittablePiece,
   type ServiceApp,
   type ServiceDefinition,
 } from './service.js';

@@ -8,8 +8,10 @@ import {
   errorHandlerPlugin,
   lifecyclePlugin,
   metricsRegistryPlugin,
+  REQUEST_CONTEXT_PLUGIN,
   requestContextPlugin,
   requestIdFrom,
+  type TraceContext,
   traceOf,
 } from '@steadfast/http';
 import { resilience } from '@steadfast/resilience';
@@ -20,6 +22,7 @@ import Fastify, {
   LogController,
   type RawServerDefault,
 } from 'fastify';
+import fp from 'fastify-plugin';
 import type { DestinationStream } from 'pino';
 import { accessLogPlugin } from './access-log.js';
 import { sloBurnStopCondition } from './chaos-stop.js';
@@ -58,11 +61,28 @@ export interface ServiceDefinition {
   chaos?: boolean;
 }
 
+/** The cross-cutting pieces a measurement may leave out (`CreateServiceOptions.omit`). */
+export const OMITTABLE_PIECES = [
+  'access-log',
+  'helmet',
+  'rate-limit',
+  'metrics',
+  'host-check',
+  'request-context',
+  'auth',
+] as const;
+export type OmittablePiece = (typeof OMITTABLE_PIECES)[number];
+
 export interface CreateServiceOptions {
   service: ServiceDefinition;
   config: BaseConfig;
   /** Where log lines go (stdout by default); tests read them from a stream. */
   logStream?: DestinationStream;
+  /**
+   * Pieces left out, so a benchmark can put a number on each (the users-api bench's ablation). Not configuration:
+   * no service sets it, and no environment variable reaches it.
+   */
+  omit?: ReadonlySet<OmittablePiece>;
 }
 
 export type ServiceApp = FastifyInstance<
@@ -80,15 +100,24 @@ export type ServiceApp = FastifyInstance<
  */
 const PLUGIN_TIMEOUT_MS = 120_000;
 
-function server(service: ServiceDefinition, config: BaseConfig, logStream: DestinationStream | undefined) {
+function server(
+  service: ServiceDefinition,
+  config: BaseConfig,
+  logStream: DestinationStream | undefined,
+  requestContext: boolean,
+) {
   const logger = loggerOptions({ service: service.name, level: config.LOG_LEVEL });
   const app = Fastify({
     logger: { ...logger, stream: logStream ?? logDestination(config.NODE_ENV) },
-    genReqId: requestIdFrom,
+    ...(requestContext
+      ? {
+          genReqId: requestIdFrom,
+          // One child logger per request, carrying both ids, instead of a second child made in a hook.
+          childLoggerFactory: (logger, bindings, options, raw) =>
+            logger.child({ ...bindings, traceId: traceOf(raw as IncomingMessage).traceId }, options),
+        }
+      : {}),
     ...serverLimits(config),
-    // One child logger per request, carrying both ids, instead of a second child made in a hook.
-    childLoggerFactory: (logger, bindings, options, raw) =>
-      logger.child({ ...bindings, traceId: traceOf(raw as IncomingMessage).traceId }, options),
     // The access log writes one line per request instead of Fastify's two.
     logController: new LogController({ requestIdLogLabel: 'requestId', disableRequestLogging: true }),
     pluginTimeout: PLUGIN_TIMEOUT_MS,
@@ -99,6 +128,14 @@ function server(service: ServiceDefinition, config: BaseConfig, logStream: Desti
   app.removeContentTypeParser('text/plain');
   return app;
 }
+
+/** What `omit: ['request-context']` registers instead: the name the error handler depends on, no per-request work. */
+const withoutRequestContext = fp(
+  async (app: FastifyInstance) => {
+    app.decorateRequest('trace', undefined as unknown as TraceContext);
+  },
+  { name: REQUEST_CONTEXT_PLUGIN, fastify: '5.x' },
+);
 
 /**
  * A Fastify instance with everything a Steadfast service shares, registered in order: the lifecycle, request ids
@@ -111,6 +148,7 @@ export async function createService({
   service,
   config,
   logStream,
+  omit = new Set(),
 }: CreateServiceOptions): Promise<ServiceApp> {
   const withDatabase = service.migrations !== undefined;
   if (!withDatabase) {
@@ -124,26 +162,29 @@ export async function createService({
       }
     }
   }
-  const app = server(service, config, logStream);
+  const app = server(service, config, logStream, !omit.has('request-context'));
 
   await app.register(lifecyclePlugin);
   app.lifecycle.record('config');
-  await app.register(requestContextPlugin);
+  await app.register(omit.has('request-context') ? withoutRequestContext : requestContextPlugin);
   await app.register(connectionLimitsPlugin, {
     maxConnections: config.MAX_CONNECTIONS,
     headersTimeoutMs: config.HEADERS_TIMEOUT_MS,
   });
-  await app.register(accessLogPlugin, { slowRequestMs: config.SLOW_REQUEST_MS });
+  if (!omit.has('access-log')) await app.register(accessLogPlugin, { slowRequestMs: config.SLOW_REQUEST_MS });
   await app.register(errorHandlerPlugin);
   await app.register(requestOriginPlugin, {
-    allowedHosts: allowedHostsFrom(config),
+    allowedHosts: omit.has('host-check') ? ['*'] : allowedHostsFrom(config),
     corsOrigins: corsOriginsFrom(config),
   });
   await app.register(metricsRegistryPlugin, { service: service.name });
-  await app.register(securityPlugin, { rateLimit: rateLimitOptionsFrom(config, service.name) });
+  await app.register(securityPlugin, {
+    headers: !omit.has('helmet'),
+    rateLimit: omit.has('rate-limit') ? false : rateLimitOptionsFrom(config, service.name),
+  });
   // A route's scope check runs before its rate limit, so the limit is per token subject where there is one.
-  await app.register(authPlugin, authOptionsFrom(config, service.name));
-  await app.register(metricsPlugin, metricsOptionsFrom(config));
+  await app.register(authPlugin, omit.has('auth') ? { mode: 'off' } : authOptionsFrom(config, service.name));
+  if (!omit.has('metrics')) await app.register(metricsPlugin, metricsOptionsFrom(config));
   await app.register(openApiPlugin, {
     title: service.name,
     version: service.version,
