@@ -218,10 +218,7 @@ function commandsIn(trx: Kysely<Database>, effects: Effects, options: IncidentSe
     const wanted =
       changes.serviceIds === undefined && changes.services === undefined
         ? undefined
-        : [
-            ...(changes.serviceIds ?? []),
-            ...(await serviceIdsNamed(changes.services ?? [], 'api')),
-          ];
+        : [...(changes.serviceIds ?? []), ...(await serviceIdsNamed(changes.services ?? [], 'api'))];
     const servicesChange = wanted !== undefined && (await servicesDiffer(current.id, wanted));
     if (Object.keys(set).length === 0 && !servicesChange) return incidentOf(trx, current);
 
