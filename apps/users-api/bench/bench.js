@@ -4,12 +4,18 @@
 // median per server and the ratios. Also: startup on an empty and on a warm data dir, and each server's RSS after.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { startEmbeddedPostgres } from '@steadfast/embedded-pg';
-import { SignJWT } from 'jose';
+import {
+  benchDirectory,
+  benchServiceEnv,
+  benchToken,
+  freePort,
+  loadAverage,
+  median,
+  runLoad,
+} from '@steadfast/service-kit/testing-bench';
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 8);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -17,28 +23,7 @@ const CONNECTIONS = 10;
 const here = (path) => new URL(path, import.meta.url).pathname;
 const SERVICE = here('../dist/server.js');
 
-// Production refuses to start without JWT settings; the bench signs its own tokens.
-const AUTH = {
-  AUTH_JWT_SECRET: 'bench-secret-of-at-least-thirty-two-characters',
-  AUTH_ISSUER: 'https://bench.invalid',
-  AUTH_AUDIENCE: 'users-api',
-};
-const token = await new SignJWT({ scope: 'users:read users:write' })
-  .setProtectedHeader({ alg: 'HS256' })
-  .setSubject('bench')
-  .setIssuer(AUTH.AUTH_ISSUER)
-  .setAudience(AUTH.AUTH_AUDIENCE)
-  .setExpirationTime('2h')
-  .sign(new TextEncoder().encode(AUTH.AUTH_JWT_SECRET));
-const authorization = `Bearer ${token}`;
-
-const freePort = () =>
-  new Promise((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address();
-      probe.close(() => resolve(port));
-    });
-  });
+const authorization = `Bearer ${await benchToken('users-api', 'users:read users:write')}`;
 
 /** Starts a server script as its own process, output to /dev/null, and resolves once `readyPath` answers. */
 async function startServer(name, script, env, readyPath) {
@@ -73,36 +58,11 @@ const rssMiB = (pid) =>
       .split(/\s+/)[1],
   ) / 1024;
 
-/** One load run from its own process. */
-async function load(url, seconds) {
-  const child = spawn(
-    process.execPath,
-    [here('./load.js'), url, String(seconds), String(CONNECTIONS), authorization],
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  let output = '';
-  child.stdout.on('data', (chunk) => {
-    output += chunk;
-  });
-  const [code] = await once(child, 'exit');
-  if (code !== 0) throw new Error(`load generator exited with ${code}`);
-  return JSON.parse(output.trim().split('\n').at(-1));
-}
+const load = (url, seconds) =>
+  runLoad({ url, seconds, connections: CONNECTIONS, headers: { authorization } });
+const serviceEnv = (extra) => benchServiceEnv('users-api', extra);
 
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-const serviceEnv = (extra) => ({
-  ...AUTH,
-  NODE_ENV: 'production',
-  RATE_LIMIT_MAX: '100000000',
-  RATE_LIMIT_WRITE_MAX: '100000000',
-  SHUTDOWN_DELAY_MS: '0',
-  ...extra,
-});
-
-const root = mkdtempSync(join(tmpdir(), 'users-api-bench-'));
-chmodSync(root, 0o755);
+const root = benchDirectory('users-api-bench-');
 const servers = [];
 let postgres;
 try {
@@ -176,7 +136,7 @@ try {
   console.log(
     [
       `GET ${path.replace(data.id, ':id')}, ${CONNECTIONS} connections, ${ROUNDS} interleaved rounds of ${DURATION_S} s after a 2 s warm-up each, ` +
-        `load from its own process; Node ${process.version}, load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`,
+        `load from its own process; Node ${process.version}, load average ${loadAverage()}`,
       '',
       '| server | req/s (median) | p99 ms (median) | rounds | RSS after (MiB) |',
       '| --- | ---: | ---: | --- | ---: |',
