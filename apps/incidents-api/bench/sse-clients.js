@@ -64,7 +64,7 @@ console.log(JSON.stringify({ open: streams.length, refused }));
 
 for await (const line of createInterface({ input: process.stdin })) {
   if (line.trim() !== 'report') continue;
-  console.log(JSON.stringify({ received }));
   for (const stream of streams) stream.destroy();
-  process.exit(0);
+  // A pipe is written asynchronously: exit once the whole line is out.
+  process.stdout.write(`${JSON.stringify({ received })}\n`, () => process.exit(0));
 }
