@@ -100,7 +100,11 @@ async function openStream(url, subject) {
     status: response.status,
     code,
     retryAfter: response.headers.get('retry-after'),
-    close: () => aborted.abort(),
+    // Holds the response: one nobody references is collected, and fetch then cancels its stream.
+    close: () => {
+      aborted.abort();
+      return response.status;
+    },
   };
 }
 
