@@ -10,10 +10,17 @@ import {
   metricsRegistryPlugin,
   requestContextPlugin,
   requestIdFrom,
+  type TraceStarter,
   traceOf,
 } from '@steadfast/http';
 import { resilience } from '@steadfast/resilience';
-import { defaultServiceSlos, type LiveSloDefinition, sloOptionsFrom, sloPlugin } from '@steadfast/slo';
+import {
+  DEFAULT_LATENCY_THRESHOLD_MS,
+  defaultServiceSlos,
+  type LiveSloDefinition,
+  sloOptionsFrom,
+  sloPlugin,
+} from '@steadfast/slo';
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyInstance,
@@ -36,6 +43,7 @@ import { rateLimitOptionsFrom } from './rate-limit.js';
 import { requestOriginPlugin } from './request-origin.js';
 import { securityPlugin } from './security.js';
 import { connectionLimitsPlugin, serverLimits } from './server-limits.js';
+import { startTracing, tracingOptionsFrom, tracingPlugin } from './tracing.js';
 import { buildValidator } from './validation.js';
 
 export interface ServiceDefinition {
@@ -80,15 +88,26 @@ export type ServiceApp = FastifyInstance<
  */
 const PLUGIN_TIMEOUT_MS = 120_000;
 
-function server(service: ServiceDefinition, config: BaseConfig, logStream: DestinationStream | undefined) {
+function server(
+  service: ServiceDefinition,
+  config: BaseConfig,
+  logStream: DestinationStream | undefined,
+  startTrace: TraceStarter | undefined,
+) {
   const logger = loggerOptions({ service: service.name, level: config.LOG_LEVEL });
   const app = Fastify({
     logger: { ...logger, stream: logStream ?? logDestination(config.NODE_ENV) },
     genReqId: requestIdFrom,
     ...serverLimits(config),
-    // One child logger per request, carrying both ids, instead of a second child made in a hook.
-    childLoggerFactory: (logger, bindings, options, raw) =>
-      logger.child({ ...bindings, traceId: traceOf(raw as IncomingMessage).traceId }, options),
+    // One child logger per request, carrying its ids, instead of a second child made in a hook. With tracing on,
+    // this is where the request's span starts, so its span id is in every line.
+    childLoggerFactory: startTrace
+      ? (logger, bindings, options, raw) => {
+          const { traceId, spanId } = traceOf(raw as IncomingMessage, startTrace);
+          return logger.child({ ...bindings, traceId, spanId }, options);
+        }
+      : (logger, bindings, options, raw) =>
+          logger.child({ ...bindings, traceId: traceOf(raw as IncomingMessage).traceId }, options),
     // The access log writes one line per request instead of Fastify's two.
     logController: new LogController({ requestIdLogLabel: 'requestId', disableRequestLogging: true }),
     pluginTimeout: PLUGIN_TIMEOUT_MS,
@@ -98,6 +117,14 @@ function server(service: ServiceDefinition, config: BaseConfig, logStream: Desti
   // The APIs speak JSON only; any other body type is answered 415 rather than parsed as a string.
   app.removeContentTypeParser('text/plain');
   return app;
+}
+
+/** A traced request is kept whatever the sampler says once it misses the tightest latency SLO. */
+function keepSlowerThanMs(slos: LiveSloDefinition[]): number {
+  const thresholds = slos.flatMap((slo) =>
+    slo.kind === 'latency' && slo.thresholdMs !== undefined ? [slo.thresholdMs] : [],
+  );
+  return thresholds.length > 0 ? Math.min(...thresholds) : DEFAULT_LATENCY_THRESHOLD_MS;
 }
 
 /**
@@ -124,10 +151,14 @@ export async function createService({
       }
     }
   }
-  const app = server(service, config, logStream);
+  const slos = service.slos === false ? [] : (service.slos ?? defaultServiceSlos(service.name));
+  const tracingOptions = tracingOptionsFrom(config, service, keepSlowerThanMs(slos));
+  const tracing = tracingOptions ? await startTracing(tracingOptions) : undefined;
+  const app = server(service, config, logStream, tracing?.start);
 
   await app.register(lifecyclePlugin);
   app.lifecycle.record('config');
+  if (tracing) await app.register(tracingPlugin, { tracing });
   await app.register(requestContextPlugin);
   await app.register(connectionLimitsPlugin, {
     maxConnections: config.MAX_CONNECTIONS,
@@ -162,7 +193,12 @@ export async function createService({
       statementTimeoutMs: Math.min(config.DB_STATEMENT_TIMEOUT_MS, config.DB_QUERY_TIMEOUT_MS),
       migrations: serviceMigrations(service),
       migrateOnStart: config.MIGRATE_ON_START,
-      onQuery: dbMetrics.onQuery,
+      onQuery: tracing
+        ? (event) => {
+            dbMetrics.onQuery(event);
+            tracing.onQuery(event);
+          }
+        : dbMetrics.onQuery,
       migrationUrl: config.DATABASE_MIGRATION_URL,
     });
     dbMetrics.observePool(app.database.pool);
@@ -190,7 +226,7 @@ export async function createService({
   if (service.slos !== false) {
     await app.register(sloPlugin, {
       ...sloOptionsFrom(config),
-      slos: service.slos ?? defaultServiceSlos(service.name),
+      slos,
       db: app.db,
     });
   }
