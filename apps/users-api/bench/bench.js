@@ -5,6 +5,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -91,6 +92,26 @@ async function load(url, seconds) {
   return JSON.parse(output.trim().split('\n').at(-1));
 }
 
+// BENCH_OTEL=1: users-api traces every request (or as the caller's OTEL_TRACES_SAMPLER* say) and exports them over
+// OTLP/HTTP to a sink in this process that only counts the bytes.
+let exportedBytes = 0;
+const sink =
+  process.env.BENCH_OTEL === '1'
+    ? createHttpServer((request, response) => {
+        request.on('data', (chunk) => {
+          exportedBytes += chunk.length;
+        });
+        request.on('end', () => response.writeHead(200).end());
+      }).listen(0, '127.0.0.1')
+    : undefined;
+if (sink) await once(sink, 'listening');
+const tracingEnv = sink
+  ? {
+      ...Object.fromEntries(Object.entries(process.env).filter(([name]) => name.startsWith('OTEL_'))),
+      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${sink.address().port}`,
+    }
+  : {};
+
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const serviceEnv = (extra) => ({
   ...AUTH,
@@ -98,6 +119,7 @@ const serviceEnv = (extra) => ({
   RATE_LIMIT_MAX: '100000000',
   RATE_LIMIT_WRITE_MAX: '100000000',
   SHUTDOWN_DELAY_MS: '0',
+  ...tracingEnv,
   ...extra,
 });
 
@@ -184,10 +206,16 @@ try {
       '',
       `users-api ÷ bare Fastify + pg: ${(service_ / rate('bare Fastify + pg')).toFixed(2)}; users-api ÷ Express stack: ${(service_ / rate('Express 5 stack + pg')).toFixed(2)}`,
       `startup to /health/startup 200: empty data dir (initdb, migrations) ${cold.ms.toFixed(0)} ms, warm ${warmStart.ms.toFixed(0)} ms`,
+      ...(sink
+        ? [
+            `users-api traced (${tracingEnv.OTEL_TRACES_SAMPLER ?? 'parentbased_always_on'}): ${(exportedBytes / 1048576).toFixed(1)} MiB of OTLP exported`,
+          ]
+        : []),
     ].join('\n'),
   );
 } finally {
   for (const server of servers) await stop(server);
   await postgres?.stop();
+  sink?.close();
   rmSync(root, { recursive: true, force: true });
 }

@@ -58,7 +58,7 @@ export const MAX_OPEN_TRACES = 4096;
 /** And for this many spans per request. */
 export const MAX_SPANS_PER_TRACE = 512;
 /** How long the final export may take on shutdown. */
-const FLUSH_TIMEOUT_MS = 5000;
+const FLUSH_TIMEOUT_MS = 3000;
 
 const endpoint = (description: string) => Type.Optional(Type.String({ pattern: '^https?://', description }));
 
@@ -148,7 +148,8 @@ export function tracingOptionsFrom(
   };
 }
 
-const isLocalRoot = (span: ReadableSpan) => span.parentSpanContext?.isRemote !== false;
+const isLocalRoot = (span: ReadableSpan) =>
+  !span.parentSpanContext || span.parentSpanContext.isRemote === true;
 const isSampled = (span: ReadableSpan) => (span.spanContext().traceFlags & TraceFlags.SAMPLED) !== 0;
 
 /** An ended span as exported: marked sampled, since the trace it belongs to was kept after the fact. */

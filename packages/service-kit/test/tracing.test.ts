@@ -1,10 +1,23 @@
 import { fileURLToPath } from 'node:url';
+import { context, SpanStatusCode, trace } from '@opentelemetry/api';
+import {
+  AlwaysOffSampler,
+  createAlwaysRecordSampler,
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+  TracerProvider,
+} from '@opentelemetry/sdk-trace';
 import { createTestDatabase, type TestDatabase } from '@steadfast/embedded-pg/testing';
 import { loadConfig } from '@steadfast/http';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { BaseConfigSchema } from '../src/config.js';
 import { otlpReceiver, runServiceProcess, startServiceProcess } from '../src/testing.js';
-import { tracingOptionsFrom } from '../src/tracing.js';
+import {
+  KeepNotableTraces,
+  MAX_OPEN_TRACES,
+  MAX_SPANS_PER_TRACE,
+  tracingOptionsFrom,
+} from '../src/tracing.js';
 import { testConfig } from './helpers.js';
 
 // Runs against the built kit (turbo builds a package before its tests).
@@ -56,6 +69,69 @@ describe('tracing settings', () => {
     ['OTEL_EXPORTER_OTLP_ENDPOINT', 'collector:4318'],
   ])('refuses %s=%s', (key, value) => {
     expect(() => loadConfig(BaseConfigSchema, { [key]: value })).toThrow(new RegExp(`${key}: .*${value}`));
+  });
+});
+
+describe('which traces the kit keeps when the sampler samples none', () => {
+  const KEEP_SLOWER_THAN_MS = 500;
+  const setup = () => {
+    const exporter = new InMemorySpanExporter();
+    const provider = new TracerProvider({
+      sampler: createAlwaysRecordSampler(new AlwaysOffSampler()),
+      spanProcessors: [new KeepNotableTraces(new SimpleSpanProcessor({ exporter }), KEEP_SLOWER_THAN_MS)],
+    });
+    const tracer = provider.getTracer('test');
+    /** A root span with `children` child spans ended inside it; `end` ends it after `durationMs`. */
+    const request = (children: number, { failed = false, durationMs = 10 } = {}) => {
+      const root = tracer.startSpan('request', { startTime: 0 });
+      const parent = trace.setSpan(context.active(), root);
+      for (let i = 0; i < children; i++) tracer.startSpan('query', {}, parent).end();
+      if (failed) root.setStatus({ code: SpanStatusCode.ERROR });
+      return { root, end: () => root.end(durationMs), parent };
+    };
+    const exported = () => exporter.getFinishedSpans();
+    return { tracer, request, exported };
+  };
+
+  it('drops a fast, successful trace whole, and keeps a failed or slow one whole', () => {
+    const { request, exported } = setup();
+    request(3).end();
+    expect(exported()).toEqual([]);
+    const failed = request(2, { failed: true });
+    failed.end();
+    const slow = request(1, { durationMs: KEEP_SLOWER_THAN_MS });
+    slow.end();
+    const ids = exported().map((span) => span.spanContext().traceId);
+    expect(ids.filter((id) => id === failed.root.spanContext().traceId)).toHaveLength(3);
+    expect(ids.filter((id) => id === slow.root.spanContext().traceId)).toHaveLength(2);
+    // Exported as sampled: the trace was kept after the fact.
+    expect(exported().every((span) => span.spanContext().traceFlags === 1)).toBe(true);
+  });
+
+  it('judges a span that ends after its root on its own', () => {
+    const { tracer, request, exported } = setup();
+    const kept = request(0, { failed: true });
+    kept.end();
+    const late = tracer.startSpan('late', {}, kept.parent);
+    late.setStatus({ code: SpanStatusCode.ERROR });
+    late.end();
+    tracer.startSpan('late and fine', {}, kept.parent).end();
+    expect(exported().map((span) => span.name)).toEqual(['request', 'late']);
+  });
+
+  it(`holds at most ${MAX_SPANS_PER_TRACE} spans of a trace, and ${MAX_OPEN_TRACES} traces, dropping the oldest`, () => {
+    const { request, exported } = setup();
+    const big = request(MAX_SPANS_PER_TRACE + 10, { failed: true });
+    big.end();
+    expect(exported()).toHaveLength(MAX_SPANS_PER_TRACE + 1);
+
+    const { request: next, exported: nextExported } = setup();
+    const open = Array.from({ length: MAX_OPEN_TRACES + 1 }, () => next(1, { failed: true }));
+    for (const each of open) each.end();
+    // The first trace's buffer made room for the last: its child is gone, its root is still judged on its own.
+    expect(nextExported()).toHaveLength(MAX_OPEN_TRACES * 2 + 1);
+    const firstTrace = open[0]?.root.spanContext().traceId;
+    expect(nextExported().filter((span) => span.spanContext().traceId === firstTrace)).toHaveLength(1);
   });
 });
 
