@@ -48,11 +48,15 @@ export {
   rejectingDuplicate,
 } from './pg-errors.js';
 export {
+  hexFlags,
   REQUEST_CONTEXT_PLUGIN,
+  remoteContextOf,
   requestContextPlugin,
   requestIdFrom,
   type TraceContext,
+  type TraceStarter,
   traceContextFrom,
+  traceContextPropagator,
   traceOf,
 } from './request-context.js';
 export { OPERATIONAL_ROUTE_CONFIG, routeHooks } from './route-config.js';

@@ -1,5 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import { type Context, ROOT_CONTEXT, type SpanContext, type TextMapGetter, trace } from '@opentelemetry/api';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 
@@ -22,46 +24,59 @@ export function requestIdFrom(raw: IncomingMessage): string {
   return typeof header === 'string' && REQUEST_ID.test(header) ? header : randomUUID();
 }
 
-const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?$/;
-const ZERO_TRACE = '0'.repeat(32);
-const ZERO_SPAN = '0'.repeat(16);
+/** Reads `traceparent` and `tracestate` from Node's (lower-cased) request headers. */
+const HEADER_GETTER: TextMapGetter<IncomingHttpHeaders> = {
+  get: (headers, key) => headers[key],
+  keys: (headers) => Object.keys(headers),
+};
+
+/**
+ * The one W3C trace-context implementation: OpenTelemetry's. Untraced requests use it here; with tracing on, the
+ * kit registers the same propagator globally for the spans it starts and the calls it makes.
+ */
+export const traceContextPropagator = new W3CTraceContextPropagator();
+
+/** The caller's trace from a request's `traceparent` and `tracestate`: a context holding its span, when valid. */
+export function remoteContextOf(headers: IncomingHttpHeaders): Context {
+  return traceContextPropagator.extract(ROOT_CONTEXT, headers, HEADER_GETTER);
+}
+
+const remoteSpanContextOf = (headers: IncomingHttpHeaders) => trace.getSpanContext(remoteContextOf(headers));
 
 const newSpanId = () => randomBytes(8).toString('hex');
+/** Trace flags as `traceparent` writes them (`01` sampled). */
+export const hexFlags = (flags: number) => (flags & 0xff).toString(16).padStart(2, '0');
+
+function traceContextOf(remote: SpanContext | undefined): TraceContext {
+  return remote
+    ? {
+        traceId: remote.traceId,
+        spanId: newSpanId(),
+        parentSpanId: remote.spanId,
+        flags: hexFlags(remote.traceFlags),
+      }
+    : { traceId: randomBytes(16).toString('hex'), spanId: newSpanId(), parentSpanId: undefined, flags: '01' };
+}
 
 /** Parses a `traceparent` header; an absent or invalid one starts a new sampled trace. */
 export function traceContextFrom(header: string | string[] | undefined): TraceContext {
-  const match = typeof header === 'string' ? TRACEPARENT.exec(header.trim()) : null;
-  if (match) {
-    const [, version, traceId, parentSpanId, flags, rest] = match as unknown as [
-      string,
-      string,
-      string,
-      string,
-      string,
-      string?,
-    ];
-    const validVersion = version !== 'ff' && (version !== '00' || rest === undefined);
-    if (validVersion && traceId !== ZERO_TRACE && parentSpanId !== ZERO_SPAN) {
-      return { traceId, spanId: newSpanId(), parentSpanId, flags };
-    }
-  }
-  return {
-    traceId: randomBytes(16).toString('hex'),
-    spanId: newSpanId(),
-    parentSpanId: undefined,
-    flags: '01',
-  };
+  return traceContextOf(header === undefined ? undefined : remoteSpanContextOf({ traceparent: header }));
 }
+
+/** Starts a request's trace context: the kit's tracing starts a span here; without it, the caller's is continued. */
+export type TraceStarter = (raw: IncomingMessage) => TraceContext;
+
+const untraced: TraceStarter = (raw) => traceContextOf(remoteSpanContextOf(raw.headers));
 
 const TRACE = Symbol('steadfast.trace');
 
 /**
- * The trace context of an incoming request, parsed once: the request logger is created with its trace id (before
- * any hook runs) and the request context plugin reads the same object.
+ * The trace context of an incoming request, made once: the request logger is created with its ids (before any
+ * hook runs, by the first call, which passes the service's `start`) and every later call reads the same object.
  */
-export function traceOf(raw: IncomingMessage): TraceContext {
+export function traceOf(raw: IncomingMessage, start: TraceStarter = untraced): TraceContext {
   const carrier = raw as IncomingMessage & { [TRACE]?: TraceContext };
-  carrier[TRACE] ??= traceContextFrom(raw.headers.traceparent);
+  carrier[TRACE] ??= start(raw);
   return carrier[TRACE];
 }
 

@@ -10,6 +10,7 @@ import { databaseConfig } from './db/database-config.js';
 import { metricsConfig } from './metrics.js';
 import { rateLimitConfig } from './rate-limit.js';
 import { LOOPBACK_HOSTS } from './request-origin.js';
+import { tracingConfig } from './tracing.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -149,6 +150,7 @@ const FRAGMENTS = [
   sloConfig,
   chaosConfig,
   chaosStopConfig,
+  tracingConfig,
 ] as const;
 
 export const baseConfigProperties = {
@@ -161,6 +163,7 @@ export const baseConfigProperties = {
   ...sloConfig.properties,
   ...chaosConfig.properties,
   ...chaosStopConfig.properties,
+  ...tracingConfig.properties,
 };
 
 const CHECKS = FRAGMENTS.flatMap((fragment) => fragment.checks);

@@ -12,10 +12,17 @@ import {
   requestContextPlugin,
   requestIdFrom,
   type TraceContext,
+  type TraceStarter,
   traceOf,
 } from '@steadfast/http';
 import { resilience } from '@steadfast/resilience';
-import { defaultServiceSlos, type LiveSloDefinition, sloOptionsFrom, sloPlugin } from '@steadfast/slo';
+import {
+  DEFAULT_LATENCY_THRESHOLD_MS,
+  defaultServiceSlos,
+  type LiveSloDefinition,
+  sloOptionsFrom,
+  sloPlugin,
+} from '@steadfast/slo';
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyInstance,
@@ -39,6 +46,7 @@ import { rateLimitOptionsFrom } from './rate-limit.js';
 import { requestOriginPlugin } from './request-origin.js';
 import { securityPlugin } from './security.js';
 import { connectionLimitsPlugin, serverLimits } from './server-limits.js';
+import { startTracing, tracingOptionsFrom, tracingPlugin } from './tracing.js';
 import { buildValidator } from './validation.js';
 
 export interface ServiceDefinition {
@@ -105,6 +113,7 @@ function server(
   config: BaseConfig,
   logStream: DestinationStream | undefined,
   requestContext: boolean,
+  startTrace: TraceStarter | undefined,
 ) {
   const logger = loggerOptions({ service: service.name, level: config.LOG_LEVEL });
   const app = Fastify({
@@ -112,9 +121,15 @@ function server(
     ...(requestContext
       ? {
           genReqId: requestIdFrom,
-          // One child logger per request, carrying both ids, instead of a second child made in a hook.
-          childLoggerFactory: (logger, bindings, options, raw) =>
-            logger.child({ ...bindings, traceId: traceOf(raw as IncomingMessage).traceId }, options),
+          // One child logger per request, carrying its ids, instead of a second child made in a hook. With tracing
+          // on, this is where the request's span starts, so its span id is in every line.
+          childLoggerFactory: startTrace
+            ? (logger, bindings, options, raw) => {
+                const { traceId, spanId } = traceOf(raw as IncomingMessage, startTrace);
+                return logger.child({ ...bindings, traceId, spanId }, options);
+              }
+            : (logger, bindings, options, raw) =>
+                logger.child({ ...bindings, traceId: traceOf(raw as IncomingMessage).traceId }, options),
         }
       : {}),
     ...serverLimits(config),
@@ -136,6 +151,14 @@ const withoutRequestContext = fp(
   },
   { name: REQUEST_CONTEXT_PLUGIN, fastify: '5.x' },
 );
+
+/** A traced request is kept whatever the sampler says once it misses the tightest latency SLO. */
+function keepSlowerThanMs(slos: LiveSloDefinition[]): number {
+  const thresholds = slos.flatMap((slo) =>
+    slo.kind === 'latency' && slo.thresholdMs !== undefined ? [slo.thresholdMs] : [],
+  );
+  return thresholds.length > 0 ? Math.min(...thresholds) : DEFAULT_LATENCY_THRESHOLD_MS;
+}
 
 /**
  * A Fastify instance with everything a Steadfast service shares, registered in order: the lifecycle, request ids
@@ -162,10 +185,14 @@ export async function createService({
       }
     }
   }
-  const app = server(service, config, logStream, !omit.has('request-context'));
+  const slos = service.slos === false ? [] : (service.slos ?? defaultServiceSlos(service.name));
+  const tracingOptions = tracingOptionsFrom(config, service, keepSlowerThanMs(slos));
+  const tracing = tracingOptions ? await startTracing(tracingOptions) : undefined;
+  const app = server(service, config, logStream, !omit.has('request-context'), tracing?.start);
 
   await app.register(lifecyclePlugin);
   app.lifecycle.record('config');
+  if (tracing) await app.register(tracingPlugin, { tracing });
   await app.register(omit.has('request-context') ? withoutRequestContext : requestContextPlugin);
   await app.register(connectionLimitsPlugin, {
     maxConnections: config.MAX_CONNECTIONS,
@@ -203,7 +230,12 @@ export async function createService({
       statementTimeoutMs: Math.min(config.DB_STATEMENT_TIMEOUT_MS, config.DB_QUERY_TIMEOUT_MS),
       migrations: serviceMigrations(service),
       migrateOnStart: config.MIGRATE_ON_START,
-      onQuery: dbMetrics.onQuery,
+      onQuery: tracing
+        ? (event) => {
+            dbMetrics.onQuery(event);
+            tracing.onQuery(event);
+          }
+        : dbMetrics.onQuery,
       migrationUrl: config.DATABASE_MIGRATION_URL,
     });
     dbMetrics.observePool(app.database.pool);
@@ -231,7 +263,7 @@ export async function createService({
   if (service.slos !== false) {
     await app.register(sloPlugin, {
       ...sloOptionsFrom(config),
-      slos: service.slos ?? defaultServiceSlos(service.name),
+      slos,
       db: app.db,
     });
   }

@@ -1,3 +1,6 @@
+import { once } from 'node:events';
+import { createServer as createHttpServer } from 'node:http';
+import { Writable } from 'node:stream';
 import type { Static } from '@sinclair/typebox';
 import { createTestDatabase } from '@steadfast/embedded-pg/testing';
 import { type ConfigSchema, loadConfig } from '@steadfast/http';
@@ -107,4 +110,90 @@ export async function tablesOf(databaseUrl: string): Promise<string[]> {
   } finally {
     await client.end();
   }
+}
+
+/** A log destination that keeps every JSON line for assertions. */
+export function logCapture() {
+  const lines: Record<string, unknown>[] = [];
+  const stream = new Writable({
+    write(chunk, _encoding, done) {
+      for (const line of String(chunk).split('\n')) if (line.trim()) lines.push(JSON.parse(line));
+      done();
+    },
+  });
+  return { stream, lines, text: () => lines.map((line) => JSON.stringify(line)).join('\n') };
+}
+
+/** A span as an OTLP/JSON export carries it (ids in hex), with its attributes flattened to values. */
+export interface ReceivedSpan {
+  service: string;
+  traceId: string;
+  spanId: string;
+  parentSpanId: string;
+  name: string;
+  /** OTLP's span kind: 2 server, 3 client. */
+  kind: number;
+  attributes: Record<string, string | number | boolean>;
+}
+
+interface OtlpValue {
+  stringValue?: string;
+  intValue?: string | number;
+  boolValue?: boolean;
+  doubleValue?: number;
+}
+interface OtlpAttribute {
+  key: string;
+  value: OtlpValue;
+}
+const otlpValue = (value: OtlpValue) =>
+  value.stringValue ??
+  (value.intValue === undefined ? undefined : Number(value.intValue)) ??
+  value.boolValue ??
+  value.doubleValue ??
+  '';
+const attributesOf = (list: OtlpAttribute[] = []) =>
+  Object.fromEntries(list.map(({ key, value }) => [key, otlpValue(value)])) as ReceivedSpan['attributes'];
+
+/**
+ * An OTLP/HTTP traces receiver on a loopback port, for services exporting with `OTEL_EXPORTER_OTLP_PROTOCOL=http/json`:
+ * keeps every span it is sent.
+ */
+export async function otlpReceiver() {
+  const spans: ReceivedSpan[] = [];
+  const server = createHttpServer(async (request, response) => {
+    let body = '';
+    for await (const chunk of request) body += chunk;
+    if (request.method !== 'POST' || request.url !== '/v1/traces') {
+      response.writeHead(404).end();
+      return;
+    }
+    const { resourceSpans = [] } = JSON.parse(body);
+    for (const { resource, scopeSpans = [] } of resourceSpans) {
+      const service = String(attributesOf(resource?.attributes)['service.name'] ?? '');
+      for (const { spans: received = [] } of scopeSpans) {
+        for (const span of received) {
+          spans.push({
+            service,
+            traceId: span.traceId,
+            spanId: span.spanId,
+            parentSpanId: span.parentSpanId ?? '',
+            name: span.name,
+            kind: span.kind,
+            attributes: attributesOf(span.attributes),
+          });
+        }
+      }
+    }
+    response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as { port: number };
+  return {
+    spans,
+    /** OTEL_EXPORTER_OTLP_ENDPOINT for it. */
+    endpoint: `http://127.0.0.1:${port}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
 }

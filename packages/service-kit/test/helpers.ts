@@ -1,4 +1,3 @@
-import { Writable } from 'node:stream';
 import { loadConfig } from '@steadfast/http';
 import { type BaseConfig, BaseConfigSchema } from '../src/config.js';
 
@@ -12,14 +11,4 @@ export function testConfig(env: Record<string, string> = {}): BaseConfig {
   });
 }
 
-/** A log destination that keeps every JSON line for assertions. */
-export function logCapture() {
-  const lines: Record<string, unknown>[] = [];
-  const stream = new Writable({
-    write(chunk, _encoding, done) {
-      for (const line of String(chunk).split('\n')) if (line.trim()) lines.push(JSON.parse(line));
-      done();
-    },
-  });
-  return { stream, lines, text: () => lines.map((line) => JSON.stringify(line)).join('\n') };
-}
+export { logCapture } from '../src/testing.js';
