@@ -5,7 +5,6 @@ import { chaosConfig } from '@steadfast/chaos';
 import { healthConfig } from '@steadfast/health';
 import { configFragment, configSchema } from '@steadfast/http';
 import { sloConfig } from '@steadfast/slo';
-import { chaosStopConfig } from './chaos-stop.js';
 import { databaseConfig } from './db/database-config.js';
 import { metricsConfig } from './metrics.js';
 import { rateLimitConfig } from './rate-limit.js';
@@ -148,7 +147,6 @@ const FRAGMENTS = [
   healthConfig,
   sloConfig,
   chaosConfig,
-  chaosStopConfig,
 ] as const;
 
 export const baseConfigProperties = {
@@ -160,7 +158,6 @@ export const baseConfigProperties = {
   ...healthConfig.properties,
   ...sloConfig.properties,
   ...chaosConfig.properties,
-  ...chaosStopConfig.properties,
 };
 
 const CHECKS = FRAGMENTS.flatMap((fragment) => fragment.checks);
