@@ -1,6 +1,7 @@
 // The Prometheus rule files are generated from the SLO specs in prometheus/slos/ and committed, so a review sees
 // every rule that will page. `pnpm --filter @steadfast/deploy rules` regenerates them; the tests fail when a
-// committed file is stale.
+// committed file is stale. The alerts carry their windows, threshold, objective and error ratio as annotations
+// (`--window-annotations`), which an incident's postmortem needs.
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { generateRules, parseSpecs, renderRules } from '@steadfast/slo';
@@ -16,7 +17,7 @@ export const rulesFileOf = (spec) => `rules/${spec.replace(/\.yaml$/, '.rules.ym
 /** The rule file a spec generates, exactly as it is committed. */
 export function generatedRules(spec) {
   const text = readFileSync(`${PROMETHEUS_DIR}slos/${spec}`, 'utf8');
-  return renderRules(generateRules(parseSpecs(text, { source: spec })), [spec]);
+  return renderRules(generateRules(parseSpecs(text, { source: spec }), { windowAnnotations: true }), [spec]);
 }
 
 if (process.argv.includes('--write')) {

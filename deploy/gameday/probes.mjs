@@ -70,6 +70,16 @@ export const chaos = (base, token) => {
           body: JSON.stringify(fault),
         })
       ).data,
+    fault: async (id) => (await json(`${base}/admin/chaos/faults/${id}`, { headers })).data,
+    setStopCondition: async (condition) =>
+      (
+        await json(`${base}/admin/chaos/stop-condition`, {
+          method: 'PUT',
+          headers: { ...headers, 'content-type': 'application/json' },
+          body: JSON.stringify(condition),
+        })
+      ).data,
+    faults: async () => (await json(`${base}/admin/chaos/faults`, { headers })).data,
     killSwitch: async () => (await json(`${base}/admin/chaos/faults`, { method: 'DELETE', headers })).data,
     audit: async () => (await json(`${base}/admin/chaos/audit?limit=50`, { headers })).data,
   };

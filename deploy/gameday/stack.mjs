@@ -185,6 +185,7 @@ export async function startStack({ workDir, serviceEnv = {} }) {
   const tokens = {
     chaos: `gameday-chaos-${randomBytes(12).toString('hex')}`,
     alerts: `gameday-alerts-${randomBytes(12).toString('hex')}`,
+    integration: `gameday-integration-${randomBytes(12).toString('hex')}`,
   };
   const ports = {
     'users-api': await freePort(),
@@ -211,7 +212,13 @@ export async function startStack({ workDir, serviceEnv = {} }) {
           RATE_LIMIT_MAX: '100000',
           CHAOS_ENABLED: 'true',
           CHAOS_ADMIN_TOKEN: tokens.chaos,
-          ...(service === 'incidents-api' ? { ALERTS_TOKEN: tokens.alerts } : {}),
+          // incidents-api hears of every experiment users-api starts and ends (POST /v1/integrations/chaos).
+          ...(service === 'incidents-api'
+            ? { ALERTS_TOKEN: tokens.alerts, INTEGRATION_TOKEN: tokens.integration }
+            : {
+                CHAOS_ANNOUNCE_URL: `http://127.0.0.1:${ports['incidents-api']}/v1/integrations/chaos`,
+                CHAOS_ANNOUNCE_TOKEN: tokens.integration,
+              }),
           ...serviceEnv[service],
         },
       });

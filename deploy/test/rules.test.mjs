@@ -91,3 +91,30 @@ describe('promtool and amtool', () => {
     expect(status, output).toBe(0);
   });
 });
+
+describe('every alert', () => {
+  const alerts = readdirSync(`${PROMETHEUS_DIR}rules`)
+    .filter((f) => f.endsWith('.rules.yml'))
+    .flatMap((f) => parse(readFileSync(`${PROMETHEUS_DIR}rules/${f}`, 'utf8')).groups)
+    .flatMap((group) => group.rules.filter((rule) => rule.alert))
+    .map((rule) => [`${rule.alert} ${rule.labels.sloth_tier ?? ''}`.trim(), rule]);
+
+  it.each(alerts)('%s has a tier Alertmanager routes and a runbook in deploy/runbooks', (_name, rule) => {
+    expect(['page', 'ticket']).toContain(rule.labels.tier);
+    const [path, anchor] = rule.annotations.runbook_url.split('#');
+    expect(path).toMatch(/^deploy\/runbooks\/[a-z0-9-]+\.md$/);
+    const runbook = readFileSync(join(PROMETHEUS_DIR, '../..', path), 'utf8');
+    for (const section of ['## What it means', '## Confirm', '## Mitigate', '## Escalate']) {
+      expect(runbook).toContain(section);
+    }
+    if (anchor) expect(runbook).toMatch(new RegExp(`^#+ ${anchor}$`, 'm'));
+  });
+
+  it('routes on tier, and groups the tiers of one SLO together', () => {
+    const { route } = parse(readFileSync(`${PROMETHEUS_DIR}alertmanager.yml`, 'utf8'));
+    expect(route.routes.map((r) => r.matchers)).toEqual([['tier="page"'], ['tier="ticket"']]);
+    expect(route.group_by).toEqual(
+      expect.arrayContaining(['alertname', 'sloth_service', 'sloth_slo', 'service']),
+    );
+  });
+});

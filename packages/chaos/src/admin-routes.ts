@@ -1,9 +1,10 @@
 import { type TSchema, Type } from '@sinclair/typebox';
 import { bearerGuard } from '@steadfast/auth';
-import { NotFoundError } from '@steadfast/errors';
+import { NotFoundError, ValidationError } from '@steadfast/errors';
 import { DataEnvelope as Envelope, envelope } from '@steadfast/http';
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply } from 'fastify';
 import type { Kysely } from 'kysely';
+import type { Announcer } from './announce.js';
 import { describeTarget, type Fault, type FaultKind, faultJson } from './fault.js';
 import { buildFault, type FaultRules } from './fault-input.js';
 import type { FleetSync } from './fleet-sync.js';
@@ -15,15 +16,26 @@ import {
   type CreateFaultBody,
   CreateFaultBodySchema,
   FaultSchema,
+  FaultStateSchema,
   IdParamsSchema,
   LatencyParamsSchema,
   type QuickQuery,
   QuickQuerySchema,
   RateParamsSchema,
   StatusSchema,
+  StopWhenSchema,
 } from './schemas.js';
 import type { ChaosStatus } from './status.js';
-import { type ChaosTables, createFault, endFaults, listAudit, setInjectionEnabled } from './store.js';
+import { type StopWhen, stopWhenProblems } from './stop-condition.js';
+import {
+  type ChaosTables,
+  createFault,
+  endFaults,
+  listAudit,
+  loadFault,
+  setDefaultStopWhen,
+  setInjectionEnabled,
+} from './store.js';
 
 export interface AdminRoutesOptions {
   adminToken: string;
@@ -33,6 +45,7 @@ export interface AdminRoutesOptions {
   status: () => ChaosStatus;
   rules: FaultRules;
   maxActiveFaults: number;
+  announce?: Announcer | undefined;
 }
 
 // Operational: rate limits and load shedding must never stand between an operator and the kill switch.
@@ -56,18 +69,20 @@ const errors = {
 
 /** The admin API under `/admin/chaos`; every route needs the bearer token. */
 export async function adminRoutes(app: FastifyInstance, options: AdminRoutesOptions) {
-  const { db, sync, actor, rules } = options;
+  const { db, sync, actor, rules, announce } = options;
   const authorize = bearerGuard(options.adminToken, { realm: 'the chaos API' });
   // onRequest, so a caller without the token learns nothing about the body schema.
   app.addHook('onRequest', async (request) => authorize(request.headers.authorization, request.ip));
 
   const create = async (body: CreateFaultBody, origin: Fault['origin'], log: FastifyBaseLogger) => {
     const fault = buildFault(body, rules, { actor, origin, now: Date.now() });
-    await createFault(db, fault, {
+    const { replaced } = await createFault(db, fault, {
       maxActiveFaults: options.maxActiveFaults,
       replaceQuick: origin === 'quick',
     });
     await sync.refresh();
+    announce?.ended(replaced, 'replaced');
+    announce?.started(fault);
     log.warn(
       {
         faultId: fault.id,
@@ -81,7 +96,9 @@ export async function adminRoutes(app: FastifyInstance, options: AdminRoutesOpti
   };
 
   const removeQuick = async (kind: FaultKind) => {
-    await endFaults(db, { quickKind: kind }, 'removed', actor);
+    // Ended before announcing: `announce?.ended(await …)` would skip the call when there is no announcer.
+    const ended = await endFaults(db, { quickKind: kind }, 'removed', actor);
+    announce?.ended(ended, 'removed');
     await sync.refresh();
   };
 
@@ -192,6 +209,90 @@ export async function adminRoutes(app: FastifyInstance, options: AdminRoutesOpti
     async (_request, reply) => envelope(reply, options.status().faults),
   );
 
+  app.get<{ Params: { id: string } }>(
+    '/faults/:id',
+    {
+      config,
+      schema: {
+        ...docs('One fault, running or ended, and what ended it'),
+        params: IdParamsSchema,
+        response: { 200: Envelope(FaultStateSchema), ...errors },
+      },
+    },
+    async (request, reply) => {
+      const found = await loadFault(db, request.params.id);
+      if (found === undefined) {
+        throw new NotFoundError(`No chaos fault ${request.params.id}`, 'CHAOS_FAULT_NOT_FOUND');
+      }
+      const { fault, end } = found;
+      return envelope(reply, {
+        ...faultJson(fault),
+        state: end === undefined ? 'active' : 'ended',
+        ...(end === undefined
+          ? {}
+          : {
+              endedAt: end.endedAt.toISOString(),
+              endReason: end.reason,
+              endedBy: end.endedBy,
+              ...(end.stopVerdict === null ? {} : { stopCondition: end.stopVerdict }),
+            }),
+      });
+    },
+  );
+
+  const StopConditionEnvelope = Envelope(Type.Union([StopWhenSchema, Type.Null()]));
+  app.get(
+    '/stop-condition',
+    {
+      config,
+      schema: {
+        ...docs('The stop condition of faults that declare none; null = none'),
+        response: { 200: StopConditionEnvelope, ...errors },
+      },
+    },
+    async (_request, reply) => envelope(reply, sync.defaultStopWhen ?? null),
+  );
+
+  app.put<{ Body: StopWhen }>(
+    '/stop-condition',
+    {
+      config,
+      schema: {
+        ...docs('Set the stop condition of every fault, on every replica, that declares none'),
+        body: StopWhenSchema,
+        response: { 200: StopConditionEnvelope, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const problems = stopWhenProblems(request.body, rules.burnRates, 'body');
+      if (problems.length > 0) {
+        const summary = problems.map((p) => `${p.field} ${p.message}`).join('; ');
+        throw new ValidationError(`Invalid stop condition: ${summary}`, problems);
+      }
+      await setDefaultStopWhen(db, request.body, actor);
+      await sync.refresh();
+      request.log.warn({ stopWhen: request.body }, 'chaos: default stop condition set');
+      return envelope(reply, request.body);
+    },
+  );
+
+  app.delete(
+    '/stop-condition',
+    {
+      config,
+      schema: {
+        ...docs('Clear the default stop condition: faults without their own run until they expire'),
+        response: { 200: StopConditionEnvelope, ...errors },
+      },
+    },
+    async (request, reply) => {
+      await setDefaultStopWhen(db, null, actor);
+      await sync.refresh();
+      request.log.warn('chaos: default stop condition cleared');
+      return envelope(reply, null);
+    },
+  );
+
   app.delete<{ Params: { id: string } }>(
     '/faults/:id',
     {
@@ -206,6 +307,7 @@ export async function adminRoutes(app: FastifyInstance, options: AdminRoutesOpti
       const { id } = request.params;
       sync.forget(new Set([id]));
       const ended = await endFaults(db, { ids: [id] }, 'removed', actor);
+      announce?.ended(ended, 'removed');
       await sync.refresh();
       if (ended.length === 0) throw new NotFoundError(`No active chaos fault ${id}`, 'CHAOS_FAULT_NOT_FOUND');
       return reply.code(204).send();
@@ -228,6 +330,7 @@ export async function adminRoutes(app: FastifyInstance, options: AdminRoutesOpti
       // This replica stops at once, even if PostgreSQL cannot be reached to tell the others.
       sync.forget('all');
       const ended = await endFaults(db, {}, 'killed', actor);
+      announce?.ended(ended, 'killed');
       await sync.refresh();
       request.log.warn({ removed: ended.length }, 'chaos: kill switch');
       return envelope(reply, { removed: ended.length, ids: ended.map((fault) => fault.id) });

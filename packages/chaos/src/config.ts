@@ -33,25 +33,52 @@ export const chaosConfig = configFragment(
       default: false,
       description: 'Allow faults that target x-chaos-fault requests',
     }),
+    CHAOS_ANNOUNCE_URL: Type.Optional(
+      Type.String({
+        pattern: '^https?://',
+        description:
+          'Where each experiment’s start and end are POSTed (incidents-api /v1/integrations/chaos)',
+      }),
+    ),
+    CHAOS_ANNOUNCE_TOKEN: Type.Optional(
+      Type.String({
+        description: `Bearer token of CHAOS_ANNOUNCE_URL (incidents-api's INTEGRATION_TOKEN), at least ${MIN_TOKEN_LENGTH} characters`,
+      }),
+    ),
   },
   [
     (config) =>
       config.CHAOS_ENABLED && (config.CHAOS_ADMIN_TOKEN?.length ?? 0) < MIN_TOKEN_LENGTH
         ? `CHAOS_ADMIN_TOKEN: must be at least ${MIN_TOKEN_LENGTH} characters when CHAOS_ENABLED=true (${describeValue('CHAOS_ADMIN_TOKEN', config.CHAOS_ADMIN_TOKEN)})`
         : undefined,
+    (config) =>
+      (config.CHAOS_ANNOUNCE_URL === undefined) !== (config.CHAOS_ANNOUNCE_TOKEN === undefined)
+        ? 'CHAOS_ANNOUNCE_URL and CHAOS_ANNOUNCE_TOKEN: set both or neither'
+        : undefined,
+    (config) =>
+      config.CHAOS_ANNOUNCE_TOKEN !== undefined && config.CHAOS_ANNOUNCE_TOKEN.length < MIN_TOKEN_LENGTH
+        ? `CHAOS_ANNOUNCE_TOKEN: must be at least ${MIN_TOKEN_LENGTH} characters (${describeValue('CHAOS_ANNOUNCE_TOKEN', config.CHAOS_ANNOUNCE_TOKEN)})`
+        : undefined,
   ],
 );
 
 export type ChaosConfig = Static<TObject<typeof chaosConfig.properties>>;
 
-/** The plugin options these variables set (the database, metrics and stop condition come from the service). */
+/**
+ * The plugin options these variables set (the database, metrics and SLOs come from the service); `service` names
+ * the service in announcements.
+ */
 export function chaosOptionsFrom(
   config: ChaosConfig,
+  { service }: { service: string },
 ): Pick<
   ChaosPluginOptions,
-  'enabled' | 'adminToken' | 'maxDurationSeconds' | 'maxActiveFaults' | 'headerTargeting'
+  'enabled' | 'adminToken' | 'maxDurationSeconds' | 'maxActiveFaults' | 'headerTargeting' | 'announce'
 > {
   return {
+    ...(config.CHAOS_ANNOUNCE_URL !== undefined && config.CHAOS_ANNOUNCE_TOKEN !== undefined
+      ? { announce: { url: config.CHAOS_ANNOUNCE_URL, token: config.CHAOS_ANNOUNCE_TOKEN, service } }
+      : {}),
     enabled: config.CHAOS_ENABLED,
     adminToken: config.CHAOS_ADMIN_TOKEN ?? '',
     maxDurationSeconds: config.CHAOS_MAX_DURATION_S,

@@ -2,11 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { type FieldError, ValidationError } from '@steadfast/errors';
 import type { Fault } from './fault.js';
 import type { CreateFaultBody } from './schemas.js';
+import { type BurnRateSource, stopWhenProblems } from './stop-condition.js';
 
 export interface FaultRules {
   defaultDurationSeconds: number;
   maxDurationSeconds: number;
   headerTargeting: boolean;
+  /** What `stopWhen` is checked against; absent = faults cannot declare one. */
+  burnRates?: BurnRateSource | undefined;
 }
 
 /** The checks a schema cannot express: how fields combine, and the limits set by the plugin's options. */
@@ -51,6 +54,9 @@ export function faultProblems(body: CreateFaultBody, rules: FaultRules): FieldEr
       problem(`ramp.${i}`, 'must change probability or latencyMs');
     }
   });
+  if (body.stopWhen !== undefined) {
+    problems.push(...stopWhenProblems(body.stopWhen, rules.burnRates, 'body.stopWhen'));
+  }
   return problems;
 }
 
@@ -82,5 +88,6 @@ export function buildFault(
     expiresAt: new Date(context.now + durationSeconds * 1000),
     createdBy: context.actor,
     origin: context.origin,
+    ...(body.stopWhen === undefined ? {} : { stopWhen: body.stopWhen }),
   };
 }

@@ -1,3 +1,5 @@
+import type { StopWhen } from './stop-condition.js';
+
 /** What a fault does: delay the call, fail it, or (HTTP only) drop the connection. */
 export type FaultKind = 'latency' | 'error' | 'abort';
 
@@ -40,6 +42,8 @@ export interface Fault {
   createdBy: string;
   /** `api` for faults created as resources, `quick` for the ones the granular endpoints keep. */
   origin: 'api' | 'quick';
+  /** Ends the fault early when met; without it the service-wide default applies, if one is set. */
+  stopWhen?: StopWhen;
 }
 
 /** The values a fault runs with right now; `index` 0 is the fault's own values, `n` the n-th ramp step. */
@@ -79,6 +83,21 @@ export function describeTarget(target: FaultTarget): string {
   return `${target.method ?? '*'} ${target.route ?? '*'}`;
 }
 
+const percent = (probability: number) => `${Number((probability * 100).toPrecision(4))} %`;
+
+/** What a fault does, for people: `50 % errors on /v1/users*`, `200 ms latency on dependency database`. */
+export function describeFault(fault: Fault): string {
+  const { target } = fault;
+  const where =
+    target.dependency !== undefined
+      ? `dependency ${target.dependency}`
+      : `${target.method === undefined ? '' : `${target.method} `}${target.route ?? 'every route'}`;
+  const share = fault.probability === 1 ? '' : ` on ${percent(fault.probability)} of calls`;
+  if (fault.kind === 'latency') return `${fault.latencyMs} ms latency on ${where}${share}`;
+  const what = fault.kind === 'error' ? 'errors' : 'aborted connections';
+  return `${percent(fault.probability)} ${what} on ${where}`;
+}
+
 /** A fault as the API and the audit show it. */
 export function faultJson(fault: Fault) {
   return {
@@ -95,5 +114,6 @@ export function faultJson(fault: Fault) {
     createdBy: fault.createdBy,
     createdAt: fault.createdAt.toISOString(),
     expiresAt: fault.expiresAt.toISOString(),
+    ...(fault.stopWhen === undefined ? {} : { stopWhen: fault.stopWhen }),
   };
 }

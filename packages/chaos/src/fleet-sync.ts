@@ -2,6 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Kysely } from 'kysely';
 import pg from 'pg';
 import { type Fault, isDependencyFault, isExpired } from './fault.js';
+import type { StopWhen } from './stop-condition.js';
 import { CHAOS_CHANNEL, type ChaosTables, endFaults, loadSnapshot, type Snapshot } from './store.js';
 
 export interface FleetSyncOptions {
@@ -10,6 +11,8 @@ export interface FleetSyncOptions {
   listenUrl?: string | undefined;
   pollIntervalMs: number;
   log: FastifyBaseLogger;
+  /** Told of the faults this replica recorded as expired. */
+  onExpired?: (faults: readonly Fault[]) => void;
 }
 
 const RECONNECT_DELAY_MS = 2000;
@@ -22,7 +25,7 @@ const CONNECT_TIMEOUT_MS = 5000;
  * clock on every decision, so a replica cut off from PostgreSQL still stops injecting when a fault expires.
  */
 export class FleetSync {
-  #snapshot: Snapshot = { enabled: false, faults: [] };
+  #snapshot: Snapshot = { enabled: false, defaultStopWhen: null, faults: [] };
   #http: Fault[] = [];
   #dependency: Fault[] = [];
   #running: Promise<void> | undefined;
@@ -39,6 +42,11 @@ export class FleetSync {
 
   get enabled(): boolean {
     return this.#snapshot.enabled;
+  }
+
+  /** The service-wide stop condition of faults that declare none. */
+  get defaultStopWhen(): StopWhen | undefined {
+    return this.#snapshot.defaultStopWhen ?? undefined;
   }
 
   /** Faults not yet ended in PostgreSQL; some may have just expired by the clock. */
@@ -87,7 +95,7 @@ export class FleetSync {
   /** Drops faults from the local copy at once (before the reload confirms it), so a kill acts immediately. */
   forget(ids: ReadonlySet<string> | 'all'): void {
     this.#set({
-      enabled: this.#snapshot.enabled,
+      ...this.#snapshot,
       faults: ids === 'all' ? [] : this.#snapshot.faults.filter((fault) => !ids.has(fault.id)),
     });
   }
@@ -115,6 +123,7 @@ export class FleetSync {
         for (const fault of expired) {
           this.options.log.info({ faultId: fault.id, kind: fault.kind }, 'chaos fault expired');
         }
+        if (expired.length > 0) this.options.onExpired?.(expired);
         snapshot = await loadSnapshot(this.options.db);
       }
       if (!this.#stopped) this.#set(snapshot);

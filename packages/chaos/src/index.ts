@@ -1,3 +1,11 @@
+export {
+  type Announcement,
+  type AnnounceOptions,
+  DEFAULT_ANNOUNCE_BACKOFF_MS,
+  DEFAULT_ANNOUNCE_RETRIES,
+  DEFAULT_ANNOUNCE_TIMEOUT_MS,
+  type EndedBy,
+} from './announce.js';
 export { type ChaosConfig, chaosConfig, chaosOptionsFrom } from './config.js';
 export {
   DEFAULT_DEPENDENCY_ERROR_STATUS,
@@ -11,6 +19,7 @@ export {
 } from './decision.js';
 export {
   currentStep,
+  describeFault,
   describeTarget,
   type EndReason,
   type Fault,
@@ -38,9 +47,13 @@ export {
 } from './plugin.js';
 export { type ActiveFaultJson, activeFaultJson, type ChaosStatus } from './status.js';
 export {
+  type BurnRateSource,
+  checkStopWhen,
   DEFAULT_STOP_CHECK_INTERVAL_MS,
-  type StopCondition,
+  describeStopWhen,
+  type SloFigures,
   type StopVerdict,
+  type StopWhen,
 } from './stop-condition.js';
 export { type AuditAction, type AuditEntry, CHAOS_CHANNEL } from './store.js';
 export {

@@ -14,6 +14,7 @@ export class ChaosMetrics {
   readonly sources = new Set<ActiveFaultSource>();
   readonly injections: Counter<'kind' | 'target'>;
   readonly activeFaults: Gauge;
+  readonly announceFailures: Counter<'event'>;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -22,6 +23,12 @@ export class ChaosMetrics {
       name: 'chaos_injections_total',
       help: 'Faults injected, by kind (latency, error, abort) and target (METHOD route, or dependency:name)',
       labelNames: ['kind', 'target'] as const,
+      registers,
+    });
+    this.announceFailures = new Counter({
+      name: 'chaos_announcements_failed_total',
+      help: 'Experiment announcements (started, ended) given up after every retry',
+      labelNames: ['event'] as const,
       registers,
     });
     this.activeFaults = new Gauge({

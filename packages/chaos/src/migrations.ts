@@ -71,4 +71,20 @@ export const chaosMigrations: Record<string, Migration> = {
       await db.schema.dropTable('chaos_audit').execute();
     },
   },
+  // Stop conditions: a fault's own (`stop_when`), the service-wide default of faults without one, and the verdict
+  // of the condition that ended a fault.
+  '20261202T0400-chaos-stop-conditions': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .alterTable('chaos_faults')
+        .addColumn('stop_when', 'jsonb')
+        .addColumn('stop_verdict', 'jsonb')
+        .execute();
+      await db.schema.alterTable('chaos_settings').addColumn('default_stop_when', 'jsonb').execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.alterTable('chaos_settings').dropColumn('default_stop_when').execute();
+      await db.schema.alterTable('chaos_faults').dropColumn('stop_when').dropColumn('stop_verdict').execute();
+    },
+  },
 };

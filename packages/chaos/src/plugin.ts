@@ -5,12 +5,19 @@ import type { FastifyInstance, onRequestHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Kysely } from 'kysely';
 import { adminRoutes } from './admin-routes.js';
+import { type AnnounceOptions, announcer } from './announce.js';
 import { isExpired } from './fault.js';
 import { FleetSync } from './fleet-sync.js';
 import { Injector } from './injector.js';
 import { metricsFor } from './metrics.js';
 import { activeFaultJson, type ChaosStatus } from './status.js';
-import { type StopCondition, watchStopCondition } from './stop-condition.js';
+import {
+  type BurnRateSource,
+  DEFAULT_STOP_CHECK_INTERVAL_MS,
+  type StopVerdict,
+  type StopWhen,
+  watchStopConditions,
+} from './stop-condition.js';
 import { type ChaosTables, endFaults } from './store.js';
 import { FAULT_HEADER, parseFaultHeader } from './targeting.js';
 
@@ -33,8 +40,15 @@ export interface ChaosPluginOptions {
   pollIntervalMs?: number;
   /** Lets requests opt into faults with `target.header` through `x-chaos-fault: <id>`. Off by default. */
   headerTargeting?: boolean;
-  /** Asked every `intervalMs` while faults are active; when it says stop, every fault is removed. */
-  stopCondition?: StopCondition;
+  /**
+   * The live SLOs that stop conditions (a fault's `stopWhen`, or the default set through PUT /stop-condition)
+   * are checked against; absent = no stop conditions. Faults without one run until they expire.
+   */
+  burnRates?: BurnRateSource;
+  /** How often the stop conditions of the active faults are checked (ms). */
+  stopCheckIntervalMs?: number;
+  /** Announces each experiment's start and end (to incidents-api); absent = no announcements. */
+  announce?: AnnounceOptions;
 }
 
 export const DEFAULT_TOKEN_NAME = 'chaos-admin';
@@ -97,10 +111,27 @@ function checkOptions(options: ChaosPluginOptions) {
       `at most maxDurationSeconds (${maxDuration})`,
     );
   }
-  if (options.stopCondition?.intervalMs !== undefined) {
-    integerAtLeast('stopCondition.intervalMs', options.stopCondition.intervalMs, 1);
+  if (options.announce !== undefined) {
+    const { url, token, service } = options.announce;
+    if (!/^https?:\/\//.test(String(url)))
+      throw new InvalidOptionError('announce.url', url, 'an http(s) URL');
+    if (typeof token !== 'string' || token.length < MIN_TOKEN_LENGTH) {
+      throw new InvalidOptionError(
+        'announce.token',
+        '<hidden>',
+        `a token of at least ${MIN_TOKEN_LENGTH} characters`,
+      );
+    }
+    if (typeof service !== 'string' || service === '') {
+      throw new InvalidOptionError('announce.service', service, 'the service’s name');
+    }
   }
   return {
+    stopCheckIntervalMs: positive(
+      'stopCheckIntervalMs',
+      options.stopCheckIntervalMs,
+      DEFAULT_STOP_CHECK_INTERVAL_MS,
+    ),
     defaultDurationSeconds: defaultDuration,
     maxDurationSeconds: maxDuration,
     maxActiveFaults: positive('maxActiveFaults', options.maxActiveFaults, DEFAULT_MAX_ACTIVE_FAULTS),
@@ -117,13 +148,20 @@ export const chaosPlugin = fp<ChaosPluginOptions>(
     const db = (options.db as Kysely<ChaosTables>).withoutPlugins();
     const actor = options.tokenName ?? DEFAULT_TOKEN_NAME;
     const { headerTargeting } = settings;
+    const metrics = metricsFor(app.metricsRegistry);
+    const announce =
+      options.announce &&
+      announcer(options.announce, {
+        log: app.log,
+        failed: (event) => metrics.announceFailures.inc({ event }),
+      });
     const sync = new FleetSync({
       db,
       listenUrl: options.listenUrl,
       pollIntervalMs: settings.pollIntervalMs,
       log: app.log,
+      ...(announce ? { onExpired: (faults) => announce.ended(faults, 'expired') } : {}),
     });
-    const metrics = metricsFor(app.metricsRegistry);
     const metricSource = { activeFaults: () => (sync.enabled ? sync.activeFaults().length : 0) };
     metrics.sources.add(metricSource);
 
@@ -131,9 +169,14 @@ export const chaosPlugin = fp<ChaosPluginOptions>(
     // Set when this replica begins shutting down: a reload from the fleet must not bring the faults back.
     let draining = false;
 
-    const stopAll = async (reason: string) => {
-      sync.forget('all');
-      await endFaults(db, {}, 'stopped by condition', STOP_CONDITION_ACTOR, { reason });
+    const stopFaults = async (ids: readonly string[], _condition: StopWhen, verdict: StopVerdict) => {
+      sync.forget(new Set(ids));
+      const { description, value, threshold } = verdict;
+      const record = { description, value, threshold };
+      const ended = await endFaults(db, { ids }, 'stopped by condition', STOP_CONDITION_ACTOR, {
+        stopCondition: record,
+      });
+      announce?.ended(ended, 'stopped by condition', record);
       await sync.refresh();
     };
 
@@ -145,6 +188,7 @@ export const chaosPlugin = fp<ChaosPluginOptions>(
         const now = Date.now();
         return {
           enabled: sync.enabled,
+          defaultStopWhen: sync.defaultStopWhen ?? null,
           faults: sync.faults.filter((fault) => !isExpired(fault, now)).map((f) => activeFaultJson(f, now)),
           injections: injector.counts(),
         };
@@ -189,17 +233,22 @@ export const chaosPlugin = fp<ChaosPluginOptions>(
         defaultDurationSeconds: settings.defaultDurationSeconds,
         maxDurationSeconds: settings.maxDurationSeconds,
         headerTargeting,
+        burnRates: options.burnRates,
       },
       maxActiveFaults: settings.maxActiveFaults,
+      announce,
     });
 
     let stopWatching: (() => void) | undefined;
     app.addHook('onReady', async () => {
       await sync.start();
-      if (options.stopCondition) {
-        stopWatching = watchStopCondition(options.stopCondition, {
-          hasActiveFaults: () => sync.activeFaults().length > 0,
-          stopAll,
+      if (options.burnRates) {
+        stopWatching = watchStopConditions({
+          source: options.burnRates,
+          activeFaults: () => (draining ? [] : sync.activeFaults()),
+          defaultStopWhen: () => sync.defaultStopWhen,
+          stop: stopFaults,
+          intervalMs: settings.stopCheckIntervalMs,
           log: app.log,
         });
       }
@@ -208,6 +257,7 @@ export const chaosPlugin = fp<ChaosPluginOptions>(
       stopWatching?.();
       metrics.sources.delete(metricSource);
       await sync.stop();
+      await announce?.close();
     };
     // A replica that begins shutting down stops injecting at once, so the requests it drains finish promptly; the
     // fleet's faults stay in place for the other replicas.

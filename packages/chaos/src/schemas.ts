@@ -39,6 +39,33 @@ export const RampStepSchema = Type.Object(
   { additionalProperties: false },
 );
 
+export const StopWhenSchema = Type.Object(
+  {
+    slo: Type.String({
+      minLength: 1,
+      maxLength: 100,
+      description: 'One of the service’s live SLOs (GET /v1/slo)',
+    }),
+    burnRate: Type.Number({
+      exclusiveMinimum: 0,
+      maximum: 100_000,
+      description: 'Stop once both windows burn the error budget at least this fast',
+    }),
+    longWindow: Type.String({
+      minLength: 1,
+      maxLength: 10,
+      description: 'A burn-rate window: 5m, 30m, 1h, 2h, 6h, 1d, 3d',
+    }),
+    shortWindow: Type.String({ minLength: 1, maxLength: 10, description: 'A shorter burn-rate window' }),
+    minEvents: Type.Integer({
+      minimum: 0,
+      default: 0,
+      description: 'Events the short window must hold before the condition may stop anything',
+    }),
+  },
+  { additionalProperties: false },
+);
+
 const KindSchema = Type.Union([Type.Literal('latency'), Type.Literal('error'), Type.Literal('abort')]);
 
 export const CreateFaultBodySchema = Type.Object(
@@ -56,6 +83,7 @@ export const CreateFaultBodySchema = Type.Object(
       }),
     ),
     ramp: Type.Optional(Type.Array(RampStepSchema, { maxItems: 20 })),
+    stopWhen: Type.Optional(StopWhenSchema),
   },
   { additionalProperties: false },
 );
@@ -75,7 +103,26 @@ export const FaultSchema = Type.Object({
   createdBy: Type.String(),
   createdAt: Type.String({ format: 'date-time' }),
   expiresAt: Type.String({ format: 'date-time' }),
+  stopWhen: Type.Optional(StopWhenSchema),
 });
+
+export const StopVerdictSchema = Type.Object({
+  description: Type.String(),
+  value: Type.Union([Type.Number(), Type.Null()], { description: 'The lower burn rate of the two windows' }),
+  threshold: Type.Number(),
+});
+
+/** One fault, running or ended, and how it ended. */
+export const FaultStateSchema = Type.Composite([
+  FaultSchema,
+  Type.Object({
+    state: Type.Union([Type.Literal('active'), Type.Literal('ended')]),
+    endedAt: Type.Optional(Type.String({ format: 'date-time' })),
+    endReason: Type.Optional(Type.String()),
+    endedBy: Type.Optional(Type.String()),
+    stopCondition: Type.Optional(StopVerdictSchema),
+  }),
+]);
 
 export const ActiveFaultSchema = Type.Composite([
   FaultSchema,
@@ -91,6 +138,9 @@ export const ActiveFaultSchema = Type.Composite([
 
 export const StatusSchema = Type.Object({
   enabled: Type.Boolean({ description: 'The global injection switch (POST /enable, /disable)' }),
+  defaultStopWhen: Type.Union([StopWhenSchema, Type.Null()], {
+    description: 'The stop condition of faults that declare none (PUT /stop-condition); null = none',
+  }),
   faults: Type.Array(ActiveFaultSchema),
   injections: Type.Object({
     total: Type.Integer({ description: 'Injections made by this replica since it started' }),

@@ -1,5 +1,6 @@
 import { currentStep, type Fault, type FaultStep, faultJson } from './fault.js';
 import type { InjectionCounts } from './injector.js';
+import type { StopWhen } from './stop-condition.js';
 
 /** A fault as `GET /status` and `GET /faults` show it: with the time left and the ramp step in force. */
 export type ActiveFaultJson = ReturnType<typeof faultJson> & {
@@ -9,6 +10,8 @@ export type ActiveFaultJson = ReturnType<typeof faultJson> & {
 
 export interface ChaosStatus {
   enabled: boolean;
+  /** The stop condition of faults that declare none. */
+  defaultStopWhen: StopWhen | null;
   faults: ActiveFaultJson[];
   injections: InjectionCounts;
 }

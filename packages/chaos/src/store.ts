@@ -1,6 +1,7 @@
 import { ConflictError } from '@steadfast/errors';
 import { type ColumnType, type Generated, type Kysely, type Selectable, sql, type Transaction } from 'kysely';
 import { type EndReason, type Fault, type FaultKind, faultJson, type RampStep } from './fault.js';
+import type { StopRecord, StopWhen } from './stop-condition.js';
 
 /** The NOTIFY channel every replica listens on; the payload only says that something changed. */
 export const CHAOS_CHANNEL = 'steadfast_chaos';
@@ -28,6 +29,8 @@ interface ChaosFaultsTable {
   ended_at: Date | null;
   end_reason: EndReason | null;
   ended_by: string | null;
+  stop_when: ColumnType<StopWhen | null, string | null, never>;
+  stop_verdict: ColumnType<StopRecord | null, never, string | null>;
 }
 
 interface ChaosSettingsTable {
@@ -35,6 +38,7 @@ interface ChaosSettingsTable {
   injection_enabled: boolean;
   updated_at: ColumnType<Date, never, Date>;
   updated_by: string;
+  default_stop_when: ColumnType<StopWhen | null, string | null, string | null>;
 }
 
 interface ChaosAuditTable {
@@ -53,7 +57,13 @@ export interface ChaosTables {
   chaos_audit: ChaosAuditTable;
 }
 
-export type AuditAction = 'fault.created' | 'fault.ended' | 'injection.enabled' | 'injection.disabled';
+export type AuditAction =
+  | 'fault.created'
+  | 'fault.ended'
+  | 'injection.enabled'
+  | 'injection.disabled'
+  | 'stop-condition.set'
+  | 'stop-condition.cleared';
 
 export interface AuditEntry {
   id: string;
@@ -65,10 +75,19 @@ export interface AuditEntry {
   details: unknown;
 }
 
-/** What every replica holds in memory: the global switch and the faults not yet ended. */
+/** What every replica holds in memory: the global switch, the default stop condition, the faults not yet ended. */
 export interface Snapshot {
   enabled: boolean;
+  defaultStopWhen: StopWhen | null;
   faults: Fault[];
+}
+
+/** A fault as it ended, or undefined while it runs. */
+export interface FaultEnd {
+  endedAt: Date;
+  reason: EndReason;
+  endedBy: string;
+  stopVerdict: StopRecord | null;
 }
 
 type Db = Kysely<ChaosTables> | Transaction<ChaosTables>;
@@ -93,7 +112,27 @@ function toFault(row: Selectable<ChaosFaultsTable>): Fault {
     expiresAt: row.expires_at,
     createdBy: row.created_by,
     origin: row.origin,
+    ...(row.stop_when === null ? {} : { stopWhen: row.stop_when }),
   };
+}
+
+function toEnd(row: Selectable<ChaosFaultsTable>): FaultEnd | undefined {
+  if (row.ended_at === null || row.end_reason === null) return undefined;
+  return {
+    endedAt: row.ended_at,
+    reason: row.end_reason,
+    endedBy: row.ended_by ?? 'system',
+    stopVerdict: row.stop_verdict,
+  };
+}
+
+/** One fault, active or ended, with how it ended; undefined for an unknown id. */
+export async function loadFault(
+  db: Kysely<ChaosTables>,
+  id: string,
+): Promise<{ fault: Fault; end: FaultEnd | undefined } | undefined> {
+  const row = await db.selectFrom('chaos_faults').selectAll().where('id', '=', id).executeTakeFirst();
+  return row === undefined ? undefined : { fault: toFault(row), end: toEnd(row) };
 }
 
 async function notify(db: Db, event: string): Promise<void> {
@@ -118,10 +157,18 @@ async function audit(
 
 export async function loadSnapshot(db: Kysely<ChaosTables>): Promise<Snapshot> {
   const [settings, rows] = await Promise.all([
-    db.selectFrom('chaos_settings').select('injection_enabled').where('id', '=', 1).executeTakeFirst(),
+    db
+      .selectFrom('chaos_settings')
+      .select(['injection_enabled', 'default_stop_when'])
+      .where('id', '=', 1)
+      .executeTakeFirst(),
     db.selectFrom('chaos_faults').selectAll().where('ended_at', 'is', null).orderBy('created_at').execute(),
   ]);
-  return { enabled: settings?.injection_enabled ?? true, faults: rows.map(toFault) };
+  return {
+    enabled: settings?.injection_enabled ?? true,
+    defaultStopWhen: settings?.default_stop_when ?? null,
+    faults: rows.map(toFault),
+  };
 }
 
 export interface EndSelection {
@@ -133,17 +180,28 @@ export interface EndSelection {
   quickKind?: FaultKind;
 }
 
+/** What the audit keeps about an ending: the fault that replaced it, or the stop condition that ended it. */
+export interface EndDetails {
+  by?: string;
+  stopCondition?: StopRecord;
+}
+
 /** Ends the selected faults that are still active, one audit row each; returns the ended faults. */
 async function endWithin(
   trx: Transaction<ChaosTables>,
   selection: EndSelection,
   reason: EndReason,
   actor: string,
-  details?: unknown,
+  details?: EndDetails,
 ): Promise<Fault[]> {
   let query = trx
     .updateTable('chaos_faults')
-    .set({ ended_at: new Date(), end_reason: reason, ended_by: actor })
+    .set({
+      ended_at: new Date(),
+      end_reason: reason,
+      ended_by: actor,
+      stop_verdict: details?.stopCondition === undefined ? null : JSON.stringify(details.stopCondition),
+    })
     .where('ended_at', 'is', null);
   if (selection.ids !== undefined) {
     if (selection.ids.length === 0) return [];
@@ -177,7 +235,7 @@ export function endFaults(
   selection: EndSelection,
   reason: EndReason,
   actor: string,
-  details?: unknown,
+  details?: EndDetails,
 ): Promise<Fault[]> {
   return db.transaction().execute((trx) => endWithin(trx, selection, reason, actor, details));
 }
@@ -189,12 +247,16 @@ export interface CreateOptions {
 }
 
 /** Stores a new fault unless the cap is reached (409 CHAOS_TOO_MANY_FAULTS); the cap holds across replicas. */
-export function createFault(db: Kysely<ChaosTables>, fault: Fault, options: CreateOptions): Promise<Fault> {
+export function createFault(
+  db: Kysely<ChaosTables>,
+  fault: Fault,
+  options: CreateOptions,
+): Promise<{ fault: Fault; replaced: Fault[] }> {
   return db.transaction().execute(async (trx) => {
     await sql`select pg_advisory_xact_lock(${CAP_LOCK_KEY})`.execute(trx);
-    if (options.replaceQuick) {
-      await endWithin(trx, { quickKind: fault.kind }, 'replaced', fault.createdBy, { by: fault.id });
-    }
+    const replaced = options.replaceQuick
+      ? await endWithin(trx, { quickKind: fault.kind }, 'replaced', fault.createdBy, { by: fault.id })
+      : [];
     const { active } = await trx
       .selectFrom('chaos_faults')
       .select((eb) => eb.fn.countAll<string>().as('active'))
@@ -227,6 +289,7 @@ export function createFault(db: Kysely<ChaosTables>, fault: Fault, options: Crea
         created_by: fault.createdBy,
         created_at: fault.createdAt,
         expires_at: fault.expiresAt,
+        stop_when: fault.stopWhen === undefined ? null : JSON.stringify(fault.stopWhen),
       })
       .execute();
     await audit(trx, {
@@ -236,7 +299,7 @@ export function createFault(db: Kysely<ChaosTables>, fault: Fault, options: Crea
       details: faultJson(fault),
     });
     await notify(trx, 'created');
-    return fault;
+    return { fault, replaced };
   });
 }
 
@@ -253,6 +316,30 @@ export function setInjectionEnabled(db: Kysely<ChaosTables>, enabled: boolean, a
       .execute();
     await audit(trx, { actor, action: enabled ? 'injection.enabled' : 'injection.disabled' });
     await notify(trx, enabled ? 'enabled' : 'disabled');
+  });
+}
+
+/** Sets (or, with null, clears) the service-wide stop condition of faults that declare none. */
+export function setDefaultStopWhen(
+  db: Kysely<ChaosTables>,
+  condition: StopWhen | null,
+  actor: string,
+): Promise<void> {
+  return db.transaction().execute(async (trx) => {
+    const stored = condition === null ? null : JSON.stringify(condition);
+    await trx
+      .insertInto('chaos_settings')
+      .values({ id: 1, injection_enabled: true, updated_by: actor, default_stop_when: stored })
+      .onConflict((oc) =>
+        oc.column('id').doUpdateSet({ default_stop_when: stored, updated_by: actor, updated_at: new Date() }),
+      )
+      .execute();
+    await audit(trx, {
+      actor,
+      action: condition === null ? 'stop-condition.cleared' : 'stop-condition.set',
+      ...(condition === null ? {} : { details: condition }),
+    });
+    await notify(trx, 'stop-condition');
   });
 }
 

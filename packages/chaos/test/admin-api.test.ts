@@ -340,42 +340,6 @@ describe('the granular endpoints', () => {
   });
 });
 
-describe('the stop condition', () => {
-  it('removes every fault when it says stop, and records why', async () => {
-    let verdict = { stop: false, reason: 'burn rate 0.5' };
-    const app = await build({ stopCondition: { check: () => verdict, intervalMs: 30 } });
-    const fault = await createFault(app, { kind: 'error', target: {}, probability: 1 });
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    expect((await app.inject({ url: '/work' })).statusCode).toBe(500);
-    verdict = { stop: true, reason: 'burn rate 14.4 over 1h' };
-    await until(() => app.chaos!.status().faults.length === 0, 1000);
-    expect((await app.inject({ url: '/work' })).statusCode).toBe(200);
-    await until(async () => (await auditRows(context.database.db)).length === 2);
-    const ended = (await auditRows(context.database.db)).find((row) => row.action === 'fault.ended');
-    expect(ended).toMatchObject({
-      fault_id: fault.id,
-      reason: 'stopped by condition',
-      actor: 'stop-condition',
-      details: { reason: 'burn rate 14.4 over 1h' },
-    });
-  });
-
-  it('treats a failing check as a stop', async () => {
-    const app = await build({
-      stopCondition: {
-        check: () => {
-          throw new Error('prometheus unreachable');
-        },
-        intervalMs: 30,
-      },
-    });
-    await createFault(app, { kind: 'error', target: {}, probability: 1 });
-    await until(async () => (await auditRows(context.database.db)).length === 2);
-    const ended = (await auditRows(context.database.db)).find((row) => row.action === 'fault.ended');
-    expect(ended?.details).toEqual({ reason: 'the stop condition failed: prometheus unreachable' });
-  });
-});
-
 describe('metrics', () => {
   it('counts injections by kind and target and gauges the active faults', async () => {
     const app = await build();

@@ -25,12 +25,22 @@ const tables = async () =>
   ).rows.map((row) => row.name);
 
 it('applies and reverts with Kysely’s Migrator, in timestamp order', async () => {
-  expect(Object.keys(chaosMigrations)).toEqual(['20261123T1710-chaos-faults', '20261123T1711-chaos-audit']);
+  expect(Object.keys(chaosMigrations)).toEqual([
+    '20261123T1710-chaos-faults',
+    '20261123T1711-chaos-audit',
+    '20261202T0400-chaos-stop-conditions',
+  ]);
   const migrator = new Migrator({ db, provider: { getMigrations: async () => chaosMigrations } });
   expect((await migrator.migrateToLatest()).error).toBeUndefined();
   expect(await tables()).toEqual(['chaos_audit', 'chaos_faults', 'chaos_settings']);
   const settings = await sql`select injection_enabled from chaos_settings`.execute(db);
   expect(settings.rows).toEqual([{ injection_enabled: true }]);
+  const stop = await sql`select default_stop_when from chaos_settings`.execute(db);
+  expect(stop.rows).toEqual([{ default_stop_when: null }]);
+  expect((await migrator.migrateDown()).error).toBeUndefined();
+  await expect(sql`select default_stop_when from chaos_settings`.execute(db)).rejects.toThrow(
+    /default_stop_when/,
+  );
   for (let i = 0; i < 2; i++) expect((await migrator.migrateDown()).error).toBeUndefined();
   expect(await tables()).toEqual([]);
 });

@@ -5,7 +5,6 @@ import { chaosConfig } from '@steadfast/chaos';
 import { healthConfig } from '@steadfast/health';
 import { configFragment, configSchema } from '@steadfast/http';
 import { sloConfig } from '@steadfast/slo';
-import { chaosStopConfig } from './chaos-stop.js';
 import { databaseConfig } from './db/database-config.js';
 import { metricsConfig } from './metrics.js';
 import { rateLimitConfig } from './rate-limit.js';
@@ -149,7 +148,6 @@ const FRAGMENTS = [
   healthConfig,
   sloConfig,
   chaosConfig,
-  chaosStopConfig,
   tracingConfig,
 ] as const;
 
@@ -162,7 +160,6 @@ export const baseConfigProperties = {
   ...healthConfig.properties,
   ...sloConfig.properties,
   ...chaosConfig.properties,
-  ...chaosStopConfig.properties,
   ...tracingConfig.properties,
 };
 

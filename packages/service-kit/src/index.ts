@@ -1,4 +1,4 @@
-export { chaosStopConfig, DEFAULT_CHAOS_STOP_BURN_RATE, sloBurnStopCondition } from './chaos-stop.js';
+export { sloBurnRates } from './chaos-stop.js';
 export {
   type BaseConfig,
   BaseConfigSchema,

@@ -32,7 +32,7 @@ import Fastify, {
 import fp from 'fastify-plugin';
 import type { DestinationStream } from 'pino';
 import { accessLogPlugin } from './access-log.js';
-import { sloBurnStopCondition } from './chaos-stop.js';
+import { sloBurnRates } from './chaos-stop.js';
 import { allowedHostsFrom, type BaseConfig, corsOriginsFrom } from './config.js';
 import { databasePlugin } from './db/database.js';
 import { DATABASE_POLICY, databaseGuardPlugin, databasePolicy } from './db/database-guard.js';
@@ -269,12 +269,10 @@ export async function createService({
   }
   if (service.chaos !== false) {
     await app.register(chaosPlugin, {
-      ...chaosOptionsFrom(config),
+      ...chaosOptionsFrom(config, { service: service.name }),
       db: app.db,
       listenUrl: app.database.url,
-      ...(app.hasDecorator('slo')
-        ? { stopCondition: sloBurnStopCondition(app.slo, config.CHAOS_STOP_BURN_RATE) }
-        : {}),
+      ...(app.hasDecorator('slo') ? { burnRates: sloBurnRates(app.slo) } : {}),
     });
   }
   if (withDatabase) await app.register(databaseGuardPlugin, { budgetMs: config.DB_QUERY_TIMEOUT_MS });

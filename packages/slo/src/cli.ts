@@ -36,6 +36,7 @@ rules, to stdout unless -o says where. A directory is read for its *.yaml and *.
       --disable-recordings    no recording rules (the alerts then need them from elsewhere)
       --disable-alerts        no alerting rules
       --keep-window-label     alerts keep the short window's sloth_window label, which Sloth's do not
+      --window-annotations    alerts carry their windows, burn-rate threshold, objective and error ratio
 
 validate parses every spec, query (with Prometheus' PromQL grammar) and window, prints one line per
 problem and exits 1 if there is any.
@@ -65,6 +66,7 @@ const OPTIONS = {
   'disable-recordings': { type: 'boolean' },
   'disable-alerts': { type: 'boolean' },
   'keep-window-label': { type: 'boolean' },
+  'window-annotations': { type: 'boolean' },
 } as const;
 
 function parse(args: readonly string[]) {
@@ -194,6 +196,7 @@ async function generate(args: readonly string[], io: CliIo): Promise<number> {
     disableRecordings: values['disable-recordings'] === true,
     disableAlerts: values['disable-alerts'] === true,
     keepWindowLabel: values['keep-window-label'] === true,
+    windowAnnotations: values['window-annotations'] === true,
   };
   const { files, directory } = await inputsOf(parsed);
   const perFile: { file: SpecFile; placed: PlacedSlo[] }[] = [];

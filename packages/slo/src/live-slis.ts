@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { type AlertWindow, alertWindows } from './alert-windows.js';
+import { type AlertWindow, alertWindows, type BurnRateWindow } from './alert-windows.js';
 import { MINUTES_PER_DAY } from './duration.js';
 import type { LiveSlo, LiveSloDefinition, SliKind } from './live-slo.js';
 import { liveSlos } from './live-slo.js';
@@ -39,6 +39,8 @@ export interface LiveSloStatus extends SloStatus {
   thresholdMs: number | null;
   /** Events over the period, stored and not yet flushed. */
   events: WindowCounts;
+  /** Events over each burn-rate window, stored and not yet flushed. */
+  windowEvents: Record<BurnRateWindow, WindowCounts>;
 }
 
 /** What `/v1/slo/:name/history` reports: the SLI and burn rate per step, and the lines to draw on them. */
@@ -151,6 +153,7 @@ export function liveSlis(options: LiveSlisOptions): LiveSlis {
             kind: slo.kind,
             thresholdMs: slo.thresholdMs,
             events: period,
+            windowEvents: windows,
           };
         });
       }),

@@ -53,6 +53,11 @@ export interface GenerateOptions {
    * SLO's labels without it, so Alertmanager routes and silences written for Sloth match.
    */
   keepWindowLabel?: boolean;
+  /**
+   * Adds what a postmortem needs to each alert as annotations: its windows, the burn rate both must pass, the
+   * objective, and the short window's error ratio when it fired. Off by default: Sloth's alerts carry none.
+   */
+  windowAnnotations?: boolean;
 }
 
 /** One SLO's tiers, and the windows its records cover: every tier's windows, shortest first. */
@@ -163,10 +168,20 @@ function metaRecordings(
 /** 8.571428571428571 → 8.571: a share for people to read in an annotation. */
 const readable = (n: number): string => String(Number(n.toPrecision(4)));
 
+/** The annotations of {@link GenerateOptions.windowAnnotations}. */
+const windowAnnotationsOf = (slo: SloDefinition, window: AlertWindow<string>) => ({
+  burn_rate_threshold: String(window.factor),
+  long_window: window.longWindow,
+  objective: `${readable(slo.objective * 100)}%`,
+  short_window: window.shortWindow,
+  // The alert's value is the short window's error ratio: `and` keeps its left side.
+  short_window_error_ratio: '{{ $value | humanizePercentage }}',
+});
+
 function alertRule(
   slo: SloDefinition,
   window: AlertWindow<string>,
-  keepWindowLabel: boolean,
+  { keepWindowLabel = false, windowAnnotations = false }: GenerateOptions,
 ): AlertingRule | undefined {
   const alerting = slo.alerting;
   const severity = alerting?.[window.severity];
@@ -193,6 +208,7 @@ function alertRule(
       summary: '{{$labels.sloth_service}} {{$labels.sloth_slo}} SLO error budget burn rate is over expected.',
       title: `(${window.severity}) {{$labels.sloth_service}} {{$labels.sloth_slo}} SLO error budget burn rate is too fast.`,
       description: `Error budget burn rate is over ${window.factor}x in the last ${window.longWindow} and ${window.shortWindow}: ${readable(window.budgetPercent)}% of the ${period} budget spent in ${window.longWindow}.`,
+      ...(windowAnnotations ? windowAnnotationsOf(slo, window) : {}),
       ...alerting.annotations,
       ...severity.annotations,
     }),
@@ -218,7 +234,7 @@ export function generateRules(slos: readonly SloDefinition[], options: GenerateO
         options.disableAlerts === true
           ? []
           : windowsOf(slo, options)
-              .tiers.map((w) => alertRule(slo, w, options.keepWindowLabel === true))
+              .tiers.map((w) => alertRule(slo, w, options))
               .filter((rule) => rule !== undefined)
               .map((rule) => ({ ...rule, labels: sorted({ ...options.extraLabels, ...rule.labels }) }));
       if (alerts.length > 0) groups.push({ name: `sloth-slo-alerts-${slo.id}`, rules: alerts });

@@ -123,6 +123,26 @@ describe('rules from a Sloth spec', () => {
     expect(kept!.expr).not.toContain('without');
   });
 
+  it('annotate alerts with their windows, threshold, objective and error ratio only when asked', () => {
+    const plain = alerts(generateRules(parseSpecs(fixture('sloth.yaml'))));
+    expect(plain[0]!.annotations).not.toHaveProperty('long_window');
+    const annotated = alerts(generateRules(parseSpecs(fixture('sloth.yaml')), { windowAnnotations: true }));
+    expect(
+      annotated.map(({ annotations: a }) => [
+        a.short_window,
+        a.long_window,
+        a.burn_rate_threshold,
+        a.objective,
+      ]),
+    ).toEqual([
+      ['5m', '1h', '14.4', '99.9%'],
+      ['30m', '6h', '6', '99.9%'],
+      ['2h', '1d', '3', '99.9%'],
+      ['6h', '3d', '1', '99.9%'],
+    ]);
+    expect(annotated[0]!.annotations.short_window_error_ratio).toBe('{{ $value | humanizePercentage }}');
+  });
+
   it('label and annotate alerts like Sloth', () => {
     const [page, , ticket] = alerts(file);
     expect(page!.labels).toEqual({
