@@ -173,6 +173,7 @@ const windowAnnotationsOf = (slo: SloDefinition, window: AlertWindow<string>) =>
   burn_rate_threshold: String(window.factor),
   long_window: window.longWindow,
   objective: `${readable(slo.objective * 100)}%`,
+  period_days: String(slo.periodDays),
   short_window: window.shortWindow,
   // The alert's value is the short window's error ratio: `and` keeps its left side.
   short_window_error_ratio: '{{ $value | humanizePercentage }}',

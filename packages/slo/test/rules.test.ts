@@ -141,6 +141,7 @@ describe('rules from a Sloth spec', () => {
       ['6h', '3d', '1', '99.9%'],
     ]);
     expect(annotated[0]!.annotations.short_window_error_ratio).toBe('{{ $value | humanizePercentage }}');
+    expect(annotated[0]!.annotations.period_days).toBe('30');
   });
 
   it('label and annotate alerts like Sloth', () => {

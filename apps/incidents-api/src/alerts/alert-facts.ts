@@ -10,10 +10,14 @@ import { DEFAULT_ALERT_WINDOWS, errorBudgetRatio, objectiveFromPercent } from '@
  * | `long_window`         | `1h`             | the tier's window in the SRE workbook's table        |
  * | `short_window`        | `5m`             | the same                                              |
  * | `burn_rate_threshold` | `14.4`           | unknown                                               |
- * | `error_ratio`         | `{{ $value }}`   | unknown (so is the burn rate at firing)               |
- * | `objective`           | `99.9` (percent) | unknown (so is the budget consumed)                   |
+ * | `short_window_error_ratio` (or `error_ratio`) | `1.2%`, `0.012` | unknown (so is the burn rate at firing) |
+ * | `objective`           | `99.9%`, `99.9`  | unknown (so is the budget consumed)                   |
  * | `period_days`         | `30`             | unknown (so is the budget consumed)                   |
- * | `runbook_url`         | `https://…`      | none                                                  |
+ * | `runbook_url`         | `https://…`, `deploy/runbooks/x.md#y` | none                             |
+ *
+ * The generated rules (`steadfast-slo generate --window-annotations`) write exactly these names; a ratio or an
+ * objective may carry a `%` (Prometheus' `humanizePercentage`). A runbook is a web link, or a path inside the
+ * repository as the shipped rules write it (kept as text: the incident cannot know where the repository is served).
  */
 export interface AlertFacts {
   tier: string | null;
@@ -47,14 +51,29 @@ function finite(text: string | null, { min = 0, max = Number.POSITIVE_INFINITY }
   return Number.isFinite(value) && value >= min && value <= max ? value : null;
 }
 
+/** `1.2%` → 0.012, `0.012` → 0.012. */
+function ratio(text: string | null): number | null {
+  if (text?.endsWith('%')) {
+    const percent = finite(text.slice(0, -1).trim(), { max: 100 });
+    return percent === null ? null : percent / 100;
+  }
+  return finite(text, { max: 1 });
+}
+
 function objectiveOf(text: string | null): number | null {
-  const percent = finite(text, { min: Number.MIN_VALUE, max: 100 });
+  const percent = finite(text?.endsWith('%') ? text.slice(0, -1).trim() : text, {
+    min: Number.MIN_VALUE,
+    max: 100,
+  });
   return percent === null || percent >= 100 ? null : objectiveFromPercent(percent);
 }
 
-/** Only web links are links: a `javascript:` runbook must not become a clickable one. */
+const REPOSITORY_PATH = /^[\w-]+(\/[\w.-]+)*\.md(#[\w-]+)?$/;
+
+/** Only web links and plain repository paths: a `javascript:` runbook must not become a clickable one. */
 function linkOf(text: string | null): string | null {
   if (text === null) return null;
+  if (REPOSITORY_PATH.test(text) && !text.includes('..')) return text;
   try {
     const url = new URL(text);
     return url.protocol === 'https:' || url.protocol === 'http:' ? url.href : null;
@@ -69,7 +88,9 @@ export function alertFacts(labels: Strings, annotations: Strings): AlertFacts {
   const longWindow = pick(labels, annotations, 'long_window');
   const shortWindow = pick(labels, annotations, 'short_window');
   const defaultWindows = longWindow === null && shortWindow === null && standard !== undefined;
-  const errorRatio = finite(pick(labels, annotations, 'error_ratio'), { max: 1 });
+  const errorRatio = ratio(
+    pick(labels, annotations, 'short_window_error_ratio') ?? pick(labels, annotations, 'error_ratio'),
+  );
   const objective = objectiveOf(pick(labels, annotations, 'objective'));
   return {
     tier,
