@@ -93,6 +93,13 @@ export const prometheus = (base) => ({
 export const incidents = (base) => ({
   list: async () => (await json(`${base}/v1/incidents?limit=100`)).data,
   get: async (id) => (await json(`${base}/v1/incidents/${id}`)).data,
+  /** The first 100 entries of an incident's timeline, oldest first. */
+  timeline: async (id) => (await json(`${base}/v1/incidents/${id}/timeline?limit=100`)).data,
+  postmortem: async (id) => {
+    const response = await fetch(`${base}/v1/incidents/${id}/postmortem`);
+    if (!response.ok) throw new Error(`GET postmortem of ${id}: ${response.status}`);
+    return response.text();
+  },
 });
 
 /**

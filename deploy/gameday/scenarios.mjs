@@ -122,6 +122,31 @@ export const errorBurst = {
       );
       const opens = (await incidentApi.list()).filter((entry) => !before.has(entry.id));
       criterion('one fault, one incident', opens.length === 1, `${opens.length} incident(s) opened`);
+
+      // users-api announced the experiment to incidents-api (CHAOS_ANNOUNCE_URL): the incident says what caused it.
+      const said = (kind) =>
+        until(
+          `the incident's timeline shows the experiment ${kind}`,
+          async () =>
+            (await incidentApi.timeline(incident.id)).find(
+              (entry) => entry.kind === `experiment_${kind}` && entry.message.includes(fault.id),
+            ),
+          30_000,
+        ).catch(() => undefined);
+      const started = await said('started');
+      criterion(
+        'the timeline shows the experiment that caused it',
+        started !== undefined,
+        started?.message ?? 'no experiment entry',
+      );
+      const ended = await said('ended');
+      criterion('the timeline shows the experiment ended', ended !== undefined, ended?.message ?? 'no entry');
+      const review = await incidentApi.postmortem(incident.id);
+      criterion(
+        'the postmortem names the experiment and links the runbook',
+        review.includes(fault.id) && review.includes('runbooks/slo-availability.md'),
+        review.includes(fault.id) ? 'experiment and runbook named' : 'experiment missing',
+      );
     } finally {
       traffic.stop();
     }
