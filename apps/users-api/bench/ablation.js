@@ -3,21 +3,11 @@
 // fault active), bare Fastify + pg for scale, all on one PostgreSQL, measured in the interleaved rounds bench.js uses
 // (BENCH_ROUNDS rounds of BENCH_DURATION_S s), every users-api variant with a pool of 5 (bare Fastify keeps its 10).
 // The report: req/s, p99 and each variant's rate ÷ the full service's.
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { startEmbeddedPostgres } from '@steadfast/embedded-pg';
-import {
-  CONNECTIONS,
-  createBenchUser,
-  here,
-  interleavedRounds,
-  loadAverage,
-  median,
-  serviceEnv,
-  startServer,
-  stop,
-} from './harness.js';
+import { benchDirectory, loadAverage, median, startBenchServer } from '@steadfast/service-kit/testing-bench';
+import { CONNECTIONS, createBenchUser, here, interleavedRounds, serviceEnv } from './harness.js';
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -56,25 +46,25 @@ const VARIANTS = [
 ];
 const BARE = 'bare Fastify + pg';
 
-const root = mkdtempSync(join(tmpdir(), 'users-api-ablation-'));
-chmodSync(root, 0o755);
+const root = benchDirectory('users-api-ablation-');
 const servers = [];
 let postgres;
 try {
   postgres = await startEmbeddedPostgres({ dataDir: join(root, 'shared'), database: 'users_api' });
   for (const [name, env] of VARIANTS) {
     servers.push(
-      await startServer(
-        name,
-        SERVER,
-        serviceEnv({ DATABASE_URL: postgres.url, ...POOL, ...env }),
-        '/health/ready',
-      ),
+      await startBenchServer(name, SERVER, {
+        env: serviceEnv({ DATABASE_URL: postgres.url, ...POOL, ...env }),
+        readyPath: '/health/ready',
+      }),
     );
   }
   const path = await createBenchUser(servers[0]);
   servers.push(
-    await startServer(BARE, here('./peers/bare-fastify.js'), { DATABASE_URL: postgres.url }, path),
+    await startBenchServer(BARE, here('./peers/bare-fastify.js'), {
+      env: { DATABASE_URL: postgres.url },
+      readyPath: path,
+    }),
   );
 
   const loadBefore = loadAverage();
@@ -95,7 +85,7 @@ try {
     ].join('\n'),
   );
 } finally {
-  for (const server of servers) await stop(server);
+  for (const server of servers) await server.stop();
   await postgres?.stop();
   rmSync(root, { recursive: true, force: true });
 }

@@ -1,76 +1,64 @@
 // `pnpm --filter @steadfast/users-api bench` (after `pnpm build`): GET /v1/users/:id on users-api against two peers,
-// every server in its own process on one PostgreSQL, the load from a fourth process (load.js). After a warm-up,
-// ROUNDS interleaved rounds (the order rotates each round) of BENCH_DURATION_S seconds per server; the report is the
-// median per server and the ratios. Also: startup on an empty and on a warm data dir, and each server's RSS after.
+// every server in its own process on one PostgreSQL, the load from a fourth process (the kit's `runLoad`). After a
+// warm-up, ROUNDS interleaved rounds (the order rotates each round) of BENCH_DURATION_S seconds per server; the
+// report is the median per server and the ratios. Also: startup on an empty and on a warm data dir, and each
+// server's RSS after every round.
 // BENCH_PROFILE_DIR=<dir> writes a CPU profile of the users-api process there when it exits (never commit one).
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+// BENCH_OTEL=1: users-api traces every request (or as the caller's OTEL_* variables say) and exports them over
+// OTLP/HTTP to a sink in this process that only counts the bytes.
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { startEmbeddedPostgres } from '@steadfast/embedded-pg';
 import {
-  CONNECTIONS,
-  createBenchUser,
-  here,
-  interleavedRounds,
+  benchDirectory,
   loadAverage,
   median,
+  otlpByteSink,
   rssMiB,
-  serviceEnv,
-  startServer,
-  stop,
-} from './harness.js';
+  startBenchServer,
+} from '@steadfast/service-kit/testing-bench';
+import { CONNECTIONS, createBenchUser, here, interleavedRounds, serviceEnv } from './harness.js';
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 8);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const PROFILE_DIR = process.env.BENCH_PROFILE_DIR;
 const SERVICE = here('../dist/server.js');
 
-const root = mkdtempSync(join(tmpdir(), 'users-api-bench-'));
-chmodSync(root, 0o755);
+const sink = process.env.BENCH_OTEL === '1' ? await otlpByteSink() : undefined;
+const tracingEnv = sink
+  ? {
+      ...Object.fromEntries(Object.entries(process.env).filter(([name]) => name.startsWith('OTEL_'))),
+      OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint,
+    }
+  : {};
+const startService = (env, readyPath, nodeFlags) =>
+  startBenchServer('users-api', SERVICE, {
+    env: serviceEnv({ ...tracingEnv, ...env }),
+    readyPath,
+    nodeFlags,
+  });
+
+const root = benchDirectory('users-api-bench-');
 const servers = [];
 let postgres;
 try {
-  const cold = await startServer(
-    'users-api',
-    SERVICE,
-    serviceEnv({ DATA_DIR: join(root, 'data') }),
-    '/health/startup',
-  );
-  await stop(cold);
-  const warmStart = await startServer(
-    'users-api',
-    SERVICE,
-    serviceEnv({ DATA_DIR: join(root, 'data') }),
-    '/health/startup',
-  );
-  await stop(warmStart);
+  const cold = await startService({ DATA_DIR: join(root, 'data') }, '/health/startup');
+  await cold.stop();
+  const warmStart = await startService({ DATA_DIR: join(root, 'data') }, '/health/startup');
+  await warmStart.stop();
 
   postgres = await startEmbeddedPostgres({ dataDir: join(root, 'shared'), database: 'users_api' });
-  const service = await startServer(
-    'users-api',
-    SERVICE,
-    serviceEnv({ DATABASE_URL: postgres.url }),
+  const service = await startService(
+    { DATABASE_URL: postgres.url },
     '/health/ready',
     PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [],
   );
   servers.push(service);
   const path = await createBenchUser(service);
-  servers.push(
-    await startServer(
-      'bare Fastify + pg',
-      here('./peers/bare-fastify.js'),
-      { DATABASE_URL: postgres.url },
-      path,
-    ),
-  );
-  servers.push(
-    await startServer(
-      'Express 5 stack + pg',
-      here('./peers/express.js'),
-      { DATABASE_URL: postgres.url },
-      path,
-    ),
-  );
+  const peer = (name, script) =>
+    startBenchServer(name, here(script), { env: { DATABASE_URL: postgres.url }, readyPath: path });
+  servers.push(await peer('bare Fastify + pg', './peers/bare-fastify.js'));
+  servers.push(await peer('Express 5 stack + pg', './peers/express.js'));
 
   const loadBefore = loadAverage();
   const results = await interleavedRounds(servers, path, { rounds: ROUNDS, seconds: DURATION_S });
@@ -93,11 +81,17 @@ try {
       '',
       `users-api ÷ bare Fastify + pg: ${(rate('users-api') / rate(bare)).toFixed(2)}; users-api ÷ Express stack: ${(rate('users-api') / rate('Express 5 stack + pg')).toFixed(2)}; ` +
         `p99 ÷ bare p99: ${(p99('users-api') / p99(bare)).toFixed(2)}; RSS ÷ bare RSS: ${(rss.get('users-api') / rss.get(bare)).toFixed(2)}`,
-      `startup to /health/startup 200: empty data dir (initdb, migrations) ${cold.ms.toFixed(0)} ms, warm ${warmStart.ms.toFixed(0)} ms`,
+      `startup to /health/startup 200: empty data dir (initdb, migrations) ${cold.startupMs.toFixed(0)} ms, warm ${warmStart.startupMs.toFixed(0)} ms`,
+      ...(sink
+        ? [
+            `users-api traced (${tracingEnv.OTEL_TRACES_SAMPLER ?? 'parentbased_always_on'}): ${(sink.bytes() / 1048576).toFixed(1)} MiB of OTLP exported`,
+          ]
+        : []),
     ].join('\n'),
   );
 } finally {
-  for (const server of servers) await stop(server);
+  for (const server of servers) await server.stop();
   await postgres?.stop();
+  await sink?.close();
   rmSync(root, { recursive: true, force: true });
 }

@@ -1,14 +1,15 @@
 // What the apps' benches share: tokens, the service's production settings with the limits out of the way, load
 // from a process of its own, interleaved rounds, and the plans of the queries a running service sends. Plain
 // Node (no vitest): a bench is `node bench/<name>.js` after `pnpm build`.
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SignJWT } from 'jose';
 import pg from 'pg';
-import { type ServiceProcess, startServiceProcess } from './testing-processes.js';
+import { freePort, type ServiceProcess, startServiceProcess } from './testing-processes.js';
 
 export { freePort, type ServiceProcess, startServiceProcess } from './testing-processes.js';
 
@@ -52,12 +53,101 @@ export function benchDirectory(prefix: string): string {
 /** The 1, 5 and 15 minute load averages, as the kernel prints them. */
 export const loadAverage = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 
+/** A process's resident set size in MiB, as the kernel reports it. */
+export function rssMiB(pid: number): number {
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
+    .split('\n')
+    .find((entry) => entry.startsWith('VmRSS:'));
+  if (!line) throw new Error(`/proc/${pid}/status has no VmRSS line`);
+  return Number(line.split(/\s+/)[1]) / 1024;
+}
+
 export const median = (values: readonly number[]) => percentile(values, 50);
 
 /** The nearest-rank percentile. */
 export function percentile(values: readonly number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
+}
+
+/** A server a bench started as its own process (`startBenchServer`). */
+export interface BenchServer {
+  name: string;
+  child: ChildProcess;
+  url: string;
+  /** From the spawn to the first 200 on the ready path. */
+  startupMs: number;
+  /** Sends SIGTERM and resolves once the process is gone. */
+  stop(): Promise<void>;
+}
+
+export interface BenchServerOptions {
+  /** Its whole environment besides PATH; PORT is set to a free port. */
+  env?: Record<string, string>;
+  /** The path whose first 200 means the server is ready. */
+  readyPath: string;
+  /** Flags for node itself, before the script (`--cpu-prof`, …). */
+  nodeFlags?: readonly string[];
+}
+
+/**
+ * Starts `node <script>`, any server that listens on PORT (a service or a plain script with no log line to wait
+ * for), with its stdout discarded so that its logs cost the bench nothing, and resolves once `readyPath` answers 200.
+ */
+export async function startBenchServer(
+  name: string,
+  script: string,
+  { env = {}, readyPath, nodeFlags = [] }: BenchServerOptions,
+): Promise<BenchServer> {
+  const port = await freePort();
+  const started = performance.now();
+  const child = spawn(process.execPath, [...nodeFlags, script], {
+    env: { PATH: process.env.PATH ?? '', ...env, PORT: String(port) },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const exited = once(child, 'exit');
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      await exited;
+    }
+  };
+  const url = `http://127.0.0.1:${port}`;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}`);
+    const status = await fetch(`${url}${readyPath}`).then(
+      async (response) => {
+        await response.arrayBuffer();
+        return response.status;
+      },
+      () => 0,
+    );
+    if (status === 200) return { name, child, url, startupMs: performance.now() - started, stop };
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/**
+ * An OTLP/HTTP endpoint that answers every export with 200 and only counts the bytes it received: a service can
+ * trace every request under load without the bench decoding (or keeping) a span.
+ */
+export async function otlpByteSink() {
+  let received = 0;
+  const server = createHttpServer((request, response) => {
+    request.on('data', (chunk: Buffer) => {
+      received += chunk.length;
+    });
+    request.on('end', () => response.writeHead(200).end());
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as { port: number };
+  return {
+    /** OTEL_EXPORTER_OTLP_ENDPOINT for it. */
+    endpoint: `http://127.0.0.1:${port}`,
+    bytes: () => received,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
 }
 
 export interface LoadOptions {
@@ -97,13 +187,64 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   return JSON.parse(output.trim().split('\n').at(-1) as string) as LoadResult;
 }
 
+/** The run, unless a response was not 2xx or a request failed: a failing request costs nothing to answer. */
+export function expectOk(name: string, result: LoadResult): LoadResult {
+  if (result.non2xx > 0 || result.errors > 0) {
+    throw new Error(`${name}: ${result.non2xx} non-2xx and ${result.errors} errors under load`);
+  }
+  return result;
+}
+
+/** One URL a bench loads in `loadRounds`. */
+export interface LoadTarget {
+  name: string;
+  url: string;
+  /** The process answering it: its RSS is read once every round is over. */
+  pid?: number;
+}
+
+/** A round's run, with the target's RSS after the round when its pid was given. */
+export interface RoundResult extends LoadResult {
+  rssMiB?: number;
+}
+
+/**
+ * A warm-up of `warmupSeconds` per target, then `rounds` interleaved rounds of `seconds` per target; throws on any
+ * non-2xx or error (`expectOk`).
+ */
+export async function loadRounds(
+  targets: readonly LoadTarget[],
+  {
+    rounds,
+    warmupSeconds,
+    seconds,
+    ...load
+  }: Omit<LoadOptions, 'url'> & { rounds: number; warmupSeconds: number },
+): Promise<Map<string, RoundResult[]>> {
+  const run = async (target: LoadTarget, duration: number): Promise<RoundResult> =>
+    expectOk(target.name, await runLoad({ ...load, url: target.url, seconds: duration }));
+  for (const target of targets) await run(target, warmupSeconds);
+  return interleaved(
+    targets.map((target) => ({ name: target.name, run: () => run(target, seconds) })),
+    rounds,
+    (results) => {
+      for (const { name, pid } of targets) {
+        const last = results.get(name)?.at(-1);
+        if (last && pid !== undefined) last.rssMiB = rssMiB(pid);
+      }
+    },
+  );
+}
+
 /**
  * `rounds` rounds of every target, the order rotating each round, so that a machine getting busier or quieter
- * meanwhile weighs on all targets alike. Results by target name, in round order.
+ * meanwhile weighs on all targets alike. Results by target name, in round order; `afterRound` sees them once each
+ * round is over.
  */
 export async function interleaved<T>(
   targets: ReadonlyArray<{ name: string; run: () => Promise<T> }>,
   rounds: number,
+  afterRound: (results: Map<string, T[]>) => void = () => undefined,
 ): Promise<Map<string, T[]>> {
   const results = new Map<string, T[]>(targets.map((target) => [target.name, []]));
   for (let round = 0; round < rounds; round++) {
@@ -111,6 +252,7 @@ export async function interleaved<T>(
       const target = targets[(index + round) % targets.length] as (typeof targets)[number];
       results.get(target.name)?.push(await target.run());
     }
+    afterRound(results);
   }
   return results;
 }
@@ -256,26 +398,19 @@ export interface GrowthComparison {
 export async function compareGrowth(
   reads: readonly GrowthRead[],
   services: { empty: string; grown: string },
-  { seconds, rounds, connections, headers }: Omit<LoadOptions, 'url'> & { rounds: number },
+  settings: Omit<LoadOptions, 'url'> & { rounds: number },
 ): Promise<GrowthComparison[]> {
-  const load = (url: string, duration: number) => runLoad({ url, seconds: duration, connections, headers });
   const comparisons: GrowthComparison[] = [];
   for (const read of reads) {
-    const targets = (['empty', 'grown'] as const).map((table) => {
-      const url = `${services[table]}${read[table]}`;
-      return { name: table, url, run: () => load(url, seconds) };
-    });
-    for (const target of targets) await load(target.url, 1);
-    const results = await interleaved(targets, rounds);
-    for (const [table, runs] of results) {
-      const failed = runs.find((run) => run.non2xx > 0 || run.errors > 0);
-      if (failed)
-        throw new Error(`${read.name} (${table}): ${failed.non2xx} non-2xx, ${failed.errors} errors`);
-    }
+    const targets = (['empty', 'grown'] as const).map((table) => ({
+      name: `${read.name} (${table})`,
+      url: `${services[table]}${read[table]}`,
+    }));
+    const results = await loadRounds(targets, { ...settings, warmupSeconds: 1 });
     comparisons.push({
       read: read.name,
-      empty: results.get('empty') ?? [],
-      grown: results.get('grown') ?? [],
+      empty: results.get(`${read.name} (empty)`) ?? [],
+      grown: results.get(`${read.name} (grown)`) ?? [],
     });
   }
   return comparisons;

@@ -1,6 +1,19 @@
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
-import { interleaved, percentile, planLog, scansOf } from '../src/testing-bench.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  benchDirectory,
+  expectOk,
+  interleaved,
+  type LoadResult,
+  otlpByteSink,
+  percentile,
+  planLog,
+  rssMiB,
+  scansOf,
+  startBenchServer,
+} from '../src/testing-bench.js';
 
 // PostgreSQL's stderr as auto_explain writes it: the message's first line, then every further line after a tab.
 const LOGGED = [
@@ -64,5 +77,77 @@ describe('interleaved', () => {
     expect(order).toEqual(['a', 'b', 'c', 'b', 'c', 'a', 'c', 'a', 'b']);
     expect([...results.keys()]).toEqual(['a', 'b', 'c']);
     expect(results.get('a')).toHaveLength(3);
+  });
+
+  it('shows the results once every round is over', async () => {
+    const seen: number[][] = [];
+    let count = 0;
+    const target = (name: string) => ({ name, run: async () => count++ });
+    await interleaved([target('a'), target('b')], 2, (results) => seen.push([...(results.get('a') ?? [])]));
+    expect(seen).toEqual([[0], [0, 3]]);
+  });
+});
+
+describe('expectOk', () => {
+  const run: LoadResult = { requestsPerSecond: 1, p50Ms: 1, p99Ms: 1, non2xx: 0, errors: 0, statuses: {} };
+
+  it('passes a run where every response was 2xx', () => {
+    expect(expectOk('a', run)).toBe(run);
+  });
+
+  it('throws on a non-2xx response or a failed request', () => {
+    expect(() => expectOk('a', { ...run, non2xx: 2 })).toThrow('a: 2 non-2xx and 0 errors under load');
+    expect(() => expectOk('a', { ...run, errors: 1 })).toThrow('a: 0 non-2xx and 1 errors under load');
+  });
+});
+
+describe('startBenchServer', () => {
+  const root = benchDirectory('testing-bench-');
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+  const script = (name: string, source: string) => {
+    const path = join(root, name);
+    writeFileSync(path, source);
+    return path;
+  };
+
+  it('starts a plain script on PORT with its flags and environment, ready once the path answers 200', async () => {
+    const server = await startBenchServer(
+      'plain',
+      script(
+        'plain.mjs',
+        `import { createServer } from 'node:http';
+        createServer((request, response) => response.end(JSON.stringify({ greeting: process.env.GREETING, flags: process.execArgv }))).listen(Number(process.env.PORT), '127.0.0.1');`,
+      ),
+      { env: { GREETING: 'hello' }, readyPath: '/', nodeFlags: ['--no-warnings'] },
+    );
+    try {
+      expect(await (await fetch(server.url)).json()).toEqual({ greeting: 'hello', flags: ['--no-warnings'] });
+      expect(rssMiB(server.child.pid as number)).toBeGreaterThan(0);
+    } finally {
+      await server.stop();
+    }
+    expect(server.child.signalCode).toBe('SIGTERM');
+    await server.stop();
+  });
+
+  it('throws when the script exits before it is ready', async () => {
+    await expect(
+      startBenchServer('broken', script('broken.mjs', 'process.exit(3);'), { readyPath: '/' }),
+    ).rejects.toThrow('broken exited with 3');
+  });
+});
+
+describe('otlpByteSink', () => {
+  it('answers every export with 200 and counts its bytes', async () => {
+    const sink = await otlpByteSink();
+    try {
+      const body = 'x'.repeat(1000);
+      const response = await fetch(`${sink.endpoint}/v1/traces`, { method: 'POST', body });
+      expect(response.status).toBe(200);
+      await fetch(`${sink.endpoint}/v1/traces`, { method: 'POST', body });
+      expect(sink.bytes()).toBe(2000);
+    } finally {
+      await sink.close();
+    }
   });
 });
