@@ -217,8 +217,8 @@ export async function createService({
     version: service.version,
     ...(service.description ? { description: service.description } : {}),
   });
-  const dbMetrics = databaseMetrics(app.metricsRegistry);
   if (withDatabase) {
+    const dbMetrics = databaseMetrics(app.metricsRegistry);
     await app.register(databasePlugin, {
       service: service.name,
       url: config.DATABASE_URL,

@@ -454,7 +454,11 @@ describe('a service without a database', () => {
       const ready = await service.inject({ url: '/health/ready' });
       expect(ready.statusCode).toBe(200);
       expect(ready.json().checks).toEqual({});
-      expect((await service.inject({ url: '/metrics' })).statusCode).toBe(200);
+      const metrics = await service.inject({ url: '/metrics' });
+      expect(metrics.statusCode).toBe(200);
+      // No pool, so no pool or query metrics that would read as a database with no connections.
+      expect(metrics.body).toContain('http_requests_in_flight');
+      expect(metrics.body).not.toMatch(/db_(pool|query)_/);
       // No embedded PostgreSQL was started in its data folder.
       expect(await readdir(dataDir)).toEqual([]);
     } finally {
