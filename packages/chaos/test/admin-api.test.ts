@@ -76,18 +76,35 @@ describe('authentication', () => {
     ['GET', '/admin/chaos/faults'],
     ['DELETE', '/admin/chaos/faults/abc'],
     ['DELETE', '/admin/chaos/faults'],
+    ['GET', '/admin/chaos/faults/abc'],
+    ['GET', '/admin/chaos/stop-condition'],
+    ['PUT', '/admin/chaos/stop-condition'],
+    ['DELETE', '/admin/chaos/stop-condition'],
     ['GET', '/admin/chaos/audit'],
   ] as const;
 
   it('answers 401 without a token and 403 with a wrong one, on every route, and writes nothing', async () => {
     const app = await build();
-    for (const [method, url] of routes) {
-      const none = await app.inject({ method, url });
+    // Each route's requests come from an address of their own, so the failure throttle (10 per client) never
+    // decides the answer, however many routes there are.
+    for (const [index, [method, url]] of routes.entries()) {
+      const remoteAddress = `10.1.0.${index + 1}`;
+      const none = await app.inject({ method, url, remoteAddress });
       expect(none.statusCode, `${method} ${url}`).toBe(401);
       expect(none.json().error.code).toBe('UNAUTHENTICATED');
-      const basic = await app.inject({ method, url, headers: { authorization: `Basic ${TOKEN}` } });
+      const basic = await app.inject({
+        method,
+        url,
+        remoteAddress,
+        headers: { authorization: `Basic ${TOKEN}` },
+      });
       expect(basic.statusCode).toBe(401);
-      const wrong = await app.inject({ method, url, headers: { authorization: `Bearer ${TOKEN}x` } });
+      const wrong = await app.inject({
+        method,
+        url,
+        remoteAddress,
+        headers: { authorization: `Bearer ${TOKEN}x` },
+      });
       expect(wrong.statusCode, `${method} ${url}`).toBe(403);
       expect(wrong.json().error.code).toBe('FORBIDDEN');
     }
