@@ -121,7 +121,9 @@ export function sliStore(db: Kysely<any>): SliStore {
       const result = new Map<string, SliCounts>();
       if (ranges.length === 0) return result;
       // A window reads the minutes of its partial first hour and the hours after it (the current hour's row
-      // already holds every minute written so far): a 30-day period is ≤ 59 minutes and 721 hours.
+      // already holds every minute written so far): a 30-day period is ≤ 59 minutes and 721 hours. The
+      // lateral subqueries make each window its own primary-key range scan; a join on the bounds would let
+      // the planner hash-join a sequential scan of every minute.
       const bounds = ranges.flatMap(({ slo, since }) => [
         windowBounds(slo, 'period', since),
         ...BURN_RATE_WINDOWS.map((w) => windowBounds(slo, w, Math.max(since, windowStarts[w]))),
@@ -134,14 +136,18 @@ export function sliStore(db: Kysely<any>): SliStore {
             ${timestamps(bounds.map((b) => b.first))}::timestamptz[],
             ${timestamps(bounds.map((b) => b.hour))}::timestamptz[]
           )
-        ), parts as (
-          select b.slo, b.win, m.good, m.total from bounds b
-            join slo_sli_minutes m on m.slo = b.slo and m.minute >= b.first_minute and m.minute < b.first_hour
-          union all
-          select b.slo, b.win, h.good, h.total from bounds b
-            join slo_sli_hours h on h.slo = b.slo and h.hour >= b.first_hour
         )
-        select slo, win, sum(good) as good, sum(total) as total from parts group by 1, 2`.execute(kysely);
+        select b.slo, b.win, coalesce(m.good, 0) + coalesce(h.good, 0) as good,
+          coalesce(m.total, 0) + coalesce(h.total, 0) as total
+        from bounds b
+        cross join lateral (
+          select sum(good) as good, sum(total) as total from slo_sli_minutes
+          where slo = b.slo and minute >= b.first_minute and minute < b.first_hour
+        ) m
+        cross join lateral (
+          select sum(good) as good, sum(total) as total from slo_sli_hours where slo = b.slo and hour >= b.first_hour
+        ) h
+        where m.total is not null or h.total is not null`.execute(kysely);
       for (const row of rows) {
         const counts = result.get(row.slo) ?? emptyCounts();
         counts[row.win] = { good: Number(row.good), total: Number(row.total) };
