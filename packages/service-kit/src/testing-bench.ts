@@ -355,7 +355,7 @@ export async function cursorOfPage(
 
 /**
  * Fills `slo_sli_minutes` with one row per SLO and minute of the last `days` days, as steady traffic at 99.8 %
- * leaves them; resolves with the rows written.
+ * leaves them, and `slo_sli_hours` with their hourly sums; resolves with the rows written.
  */
 export async function fillSliMinutes(
   databaseUrl: string,
@@ -371,7 +371,15 @@ export async function fillSliMinutes(
        FROM unnest($1::text[]) AS slo, generate_series(1, $2::int) AS m`,
       [slos, days * 24 * 60],
     );
-    await client.query('VACUUM ANALYZE slo_sli_minutes');
+    // The hourly sums the store keeps beside the minutes (slo_sli_hours), as its writes would leave them.
+    await client.query(
+      `INSERT INTO slo_sli_hours (slo, hour, good, total)
+       SELECT slo, date_bin('1 hour', minute, timestamptz 'epoch'), sum(good), sum(total)
+       FROM slo_sli_minutes WHERE slo = ANY($1::text[]) GROUP BY 1, 2
+       ON CONFLICT (slo, hour) DO UPDATE SET good = excluded.good, total = excluded.total`,
+      [slos],
+    );
+    await client.query('VACUUM ANALYZE slo_sli_minutes, slo_sli_hours');
     return rowCount ?? 0;
   } finally {
     await client.end();

@@ -67,7 +67,7 @@ export {
   type SliHistoryPoint,
 } from './sli-history.js';
 export { sloMigrations } from './sli-migrations.js';
-export type { SliMinutesTable, SloDatabase } from './sli-store.js';
+export type { SliHoursTable, SliMinutesTable, SloDatabase } from './sli-store.js';
 export type {
   SeverityAlerting,
   SliQueries,

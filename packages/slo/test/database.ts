@@ -44,6 +44,7 @@ export async function sloTestDatabase(): Promise<SloTestDatabase> {
     },
     async clear() {
       await db.deleteFrom('slo_sli_minutes').execute();
+      await db.deleteFrom('slo_sli_hours').execute();
     },
     async close() {
       await db.destroy();

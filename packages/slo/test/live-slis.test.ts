@@ -1,6 +1,8 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { defaultServiceSlos, type LiveSloDefinition, liveSlis, type ServedRequest } from '../src/index.js';
+import { sliStore } from '../src/sli-store.js';
+import { minuteOf } from '../src/sli-windows.js';
 import { type SloTestDatabase, sloTestDatabase, unreachableDb } from './database.js';
 
 const SLOS: LiveSloDefinition[] = [
@@ -135,21 +137,13 @@ describe('liveSlis', () => {
   });
 
   it('leaves rows older than the period out, and prunes them a day later', async () => {
-    const row = (slo: string, ageMs: number) => ({
-      slo,
-      minute: new Date(clock - ageMs),
-      good: '1',
-      total: '2',
-    });
-    await database.db
-      .insertInto('slo_sli_minutes')
-      .values([
-        row('avail', 29 * DAY),
-        row('avail', 30.5 * DAY),
-        row('avail', 32 * DAY),
-        row('other', 90 * DAY),
-      ])
-      .execute();
+    const row = (slo: string, ageMs: number) => ({ slo, minute: minuteOf(clock - ageMs), good: 1, total: 2 });
+    await sliStore(database.db).add([
+      row('avail', 29 * DAY),
+      row('avail', 30.5 * DAY),
+      row('avail', 32 * DAY),
+      row('other', 90 * DAY),
+    ]);
     const core = slis();
     const [avail] = await core.status(['avail']);
     expect(avail?.events).toEqual({ good: 1, total: 2 });
