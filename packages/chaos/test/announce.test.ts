@@ -42,7 +42,7 @@ afterEach(async () => {
 });
 
 const announce = (url: string, more = {}) => ({
-  announce: { url, token: ANNOUNCE_TOKEN, service: 'users-api', timeoutMs: 200, backoffMs: 10, ...more },
+  announce: { url, token: ANNOUNCE_TOKEN, service: 'users-api', timeoutMs: 2_000, backoffMs: 10, ...more },
 });
 
 describe('announcements', () => {
@@ -119,7 +119,7 @@ describe('announcements', () => {
     });
     await until(() => received.length === 3);
     expect(received.map((entry) => entry.body.event)).toEqual(['started', 'started', 'started']);
-    await until(() => received.length === 4, 3000);
+    await until(() => received.length === 4);
     expect(received[3]!.body).toMatchObject({ event: 'ended', experimentId: fault.id, endedBy: 'expired' });
     expect(await app.metricsRegistry.metrics()).not.toContain('chaos_announcements_failed_total{');
   });
@@ -136,7 +136,7 @@ describe('announcements', () => {
     });
     expect(created.statusCode).toBe(201);
     expect(received.length).toBeLessThanOrEqual(1);
-    await until(() => lines.some((line) => line.includes('could not announce the experiment')), 3000);
+    await until(() => lines.some((line) => line.includes('could not announce the experiment')));
     expect(await app.metricsRegistry.metrics()).toContain(
       'chaos_announcements_failed_total{event="started"} 1',
     );

@@ -111,7 +111,10 @@ export async function auditRows(db: Kysely<ChaosTables>) {
   return db.selectFrom('chaos_audit').selectAll().orderBy('id').execute();
 }
 
-export async function until(predicate: () => boolean | Promise<boolean>, timeoutMs = 2000): Promise<number> {
+export async function until(
+  predicate: () => boolean | Promise<boolean>,
+  timeoutMs = 15_000,
+): Promise<number> {
   const started = performance.now();
   while (!(await predicate())) {
     if (performance.now() - started > timeoutMs) throw new Error(`condition not met within ${timeoutMs} ms`);
