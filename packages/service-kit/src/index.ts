@@ -27,7 +27,8 @@ export {
 } from './db/database-guard.js';
 export { databaseMetrics } from './db/database-metrics.js';
 export { MigrationError, type Migrations, migrateToLatest } from './db/migrate.js';
-export { type LoggerSettings, loggerOptions, REDACT_PATHS } from './logger.js';
+export { MAX_PREPARED_STATEMENTS, prepared } from './db/prepared.js';
+export { censorSecrets, type LoggerSettings, loggerOptions } from './logger.js';
 export {
   DEFAULT_METRICS_REFRESH_MS,
   type MetricsConfig,
