@@ -1,4 +1,4 @@
-import { type PageRequest, pageNewestFirst } from '@steadfast/service-kit';
+import { type PageRequest, pageNewestFirst, prepared } from '@steadfast/service-kit';
 import { type CompiledQuery, createQueryId, type Kysely, sql } from 'kysely';
 import type { Database, NewUserRow, UserRow, UserUpdate } from '../db/schema.js';
 
@@ -6,15 +6,25 @@ export function insertUser(db: Kysely<Database>, user: NewUserRow): Promise<User
   return db.insertInto('users').values(user).returningAll().executeTakeFirstOrThrow();
 }
 
-// GET /v1/users/:id is the hot read: its statement is built and compiled once per handle, then run with each id as
-// its one parameter, the same SQL Kysely would compile on every call. The handle has no plugins (a plugin's
-// transformQuery would run at the first compile only).
+// GET /v1/users/:id is the hot read: its statement is built and compiled once per handle and prepared (one parse and
+// plan per connection), then run with each id as its one parameter. The handle has no plugins (a plugin's
+// transformQuery would run at the first compile only); the columns are named, as a prepared statement needs.
+const USER_COLUMNS = [
+  'id',
+  'name',
+  'email',
+  'muted',
+  'device_id',
+  'device_label',
+  'created_at',
+  'updated_at',
+] as const satisfies ReadonlyArray<keyof UserRow>;
 const findUserQueries = new WeakMap<Kysely<Database>, CompiledQuery<UserRow>>();
 
 export async function findUserRow(db: Kysely<Database>, id: string): Promise<UserRow | undefined> {
   let query = findUserQueries.get(db);
   if (query === undefined) {
-    query = db.selectFrom('users').selectAll().where('id', '=', id).compile();
+    query = prepared(db.selectFrom('users').select(USER_COLUMNS).where('id', '=', id).compile());
     findUserQueries.set(db, query);
   }
   const { rows } = await db.executeQuery<UserRow>({ ...query, parameters: [id], queryId: createQueryId() });

@@ -5,6 +5,7 @@ import fp from 'fastify-plugin';
 import { Kysely, type Logger, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { type Migrations, migrateToLatest } from './migrate.js';
+import { preparingPool } from './prepared.js';
 import { budgetedDialect } from './transaction-budget.js';
 
 export const DEFAULT_DATA_DIR = '.data';
@@ -101,8 +102,9 @@ export async function openDatabase(options: DatabaseOptions, log: FastifyBaseLog
     client.on('error', (error) => log.warn({ err: error }, 'database connection lost'));
   });
   const db = new Kysely({
-    // Transactions in a guarded call share one budget (transaction-budget.ts).
-    dialect: budgetedDialect(new PostgresDialect({ pool }), options.statementTimeoutMs),
+    // Transactions in a guarded call share one budget (transaction-budget.ts); statements marked `prepared` go out
+    // by name (prepared.ts).
+    dialect: budgetedDialect(new PostgresDialect({ pool: preparingPool(pool) }), options.statementTimeoutMs),
     ...(options.onQuery ? { log: options.onQuery } : {}),
   });
 

@@ -1,0 +1,63 @@
+import type { CompiledQuery, PostgresPool, PostgresPoolClient } from 'kysely';
+import type pg from 'pg';
+
+/** More distinct prepared statements than a service's hot paths need means SQL is being built per call. */
+export const MAX_PREPARED_STATEMENTS = 64;
+
+// The statement name of each prepared SQL text: the same text always gets the same name, on every connection.
+const statementNames = new Map<string, string>();
+
+// `select *` / `t.*` / `returning *`: a prepared statement's result columns are fixed when it is prepared.
+const STAR_COLUMNS = /\bselect\s+(?:distinct\s+)?\*|\.\*|\breturning\s+\*/i;
+
+/**
+ * Marks a compiled query to run as a named prepared statement on the kit's pools: each connection parses and
+ * plans it once, and every later call sends only its parameters. For the hot statements a service compiles once
+ * (the SQL text never varies, the parameters do); each marked text is one statement on every pooled connection,
+ * so at most MAX_PREPARED_STATEMENTS.
+ *
+ * The statement must name its columns: PostgreSQL re-plans a prepared statement after a migration, but one that
+ * selects `*` fails ("cached plan must not change result type") once a column is added while the service runs.
+ * A pooler in transaction mode (PgBouncer before 1.21, or without `max_prepared_statements`) cannot keep named
+ * statements; connect such a service to PostgreSQL directly.
+ */
+export function prepared<R>(query: CompiledQuery<R>): CompiledQuery<R> {
+  if (statementNames.has(query.sql)) return query;
+  if (STAR_COLUMNS.test(query.sql)) {
+    throw new Error(`A prepared statement must name its columns, not select *: ${query.sql}`);
+  }
+  if (statementNames.size >= MAX_PREPARED_STATEMENTS) {
+    throw new Error(`More than ${MAX_PREPARED_STATEMENTS} prepared statements: is SQL built per call?`);
+  }
+  statementNames.set(query.sql, `steadfast_${statementNames.size + 1}`);
+  return query;
+}
+
+/** What Kysely's PostgresDialect is given instead of the pool itself: marked statements go out by name. */
+export function preparingPool(pool: pg.Pool): PostgresPool {
+  // One wrapper per pooled client, so Kysely keeps one connection object per client as it does for the pool's.
+  const clients = new WeakMap<pg.PoolClient, PostgresPoolClient>();
+  const wrap = (client: pg.PoolClient): PostgresPoolClient => ({
+    // Kysely passes SQL and its parameters, or a cursor (streamQuery) as the only argument.
+    query: ((statement: string | pg.Submittable, values?: unknown[]) => {
+      if (typeof statement !== 'string') return client.query(statement);
+      const name = statementNames.get(statement);
+      return name === undefined
+        ? client.query(statement, values)
+        : client.query({ name, text: statement, values });
+    }) as unknown as PostgresPoolClient['query'],
+    release: () => client.release(),
+  });
+  return {
+    async connect() {
+      const client = await pool.connect();
+      let wrapped = clients.get(client);
+      if (wrapped === undefined) {
+        wrapped = wrap(client);
+        clients.set(client, wrapped);
+      }
+      return wrapped;
+    },
+    end: () => (pool.ended ? Promise.resolve() : pool.end()),
+  };
+}

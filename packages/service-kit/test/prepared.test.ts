@@ -1,0 +1,97 @@
+import { createTestDatabase, type TestDatabase } from '@steadfast/embedded-pg/testing';
+import { type CompiledQuery, createQueryId, type Kysely, sql } from 'kysely';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { type Database, openDatabase } from '../src/db/database.js';
+import { MAX_PREPARED_STATEMENTS, prepared } from '../src/db/prepared.js';
+import { logCapture } from './helpers.js';
+
+interface Schema {
+  things: { id: number; label: string };
+}
+
+let database: TestDatabase;
+let opened: Database;
+let db: Kysely<Schema>;
+let findThing: CompiledQuery<{ id: number; label: string }>;
+
+beforeAll(async () => {
+  database = await createTestDatabase(inject('postgresAdminUrl'));
+  // One connection, so every query below sees the session that prepared the statement.
+  opened = await openDatabase(
+    {
+      service: 'kit-prepared-test',
+      url: database.url,
+      dataDir: '/nonexistent',
+      poolMax: 1,
+      connectTimeoutMs: 2000,
+      statementTimeoutMs: 5000,
+    },
+    pino({ level: 'silent' }, logCapture().stream),
+  );
+  db = opened.db;
+  await sql`create table things (id int primary key, label text not null)`.execute(db);
+  await sql`insert into things values (1, 'one'), (2, 'two')`.execute(db);
+  findThing = prepared(db.selectFrom('things').select(['id', 'label']).where('id', '=', 0).compile());
+});
+afterAll(async () => {
+  await opened?.close();
+  await database?.drop();
+});
+
+const run = (id: number) => db.executeQuery({ ...findThing, parameters: [id], queryId: createQueryId() });
+
+async function preparedStatements(): Promise<Array<{ name: string; statement: string }>> {
+  const { rows } = await sql<{ name: string; statement: string }>`
+    select name, statement from pg_prepared_statements`.execute(db);
+  return rows;
+}
+
+describe('prepared statements', () => {
+  it('runs a marked statement by name, prepared once on the connection, with each call its own parameters', async () => {
+    expect((await run(1)).rows).toEqual([{ id: 1, label: 'one' }]);
+    expect((await run(2)).rows).toEqual([{ id: 2, label: 'two' }]);
+    expect((await run(3)).rows).toEqual([]);
+    const statements = await preparedStatements();
+    expect(statements).toEqual([
+      { name: expect.stringMatching(/^steadfast_\d+$/), statement: findThing.sql },
+    ]);
+  });
+
+  it('leaves every other statement unnamed', async () => {
+    await db.selectFrom('things').select('label').where('id', '>', 0).execute();
+    expect((await preparedStatements()).map((row) => row.statement)).toEqual([findThing.sql]);
+  });
+
+  it('keeps working after a migration adds a column while the service runs', async () => {
+    await run(1);
+    await sql`alter table things add column note text`.execute(db);
+    expect((await run(1)).rows).toEqual([{ id: 1, label: 'one' }]);
+  });
+
+  it('refuses a statement that selects *, whose result columns a migration could change', () => {
+    for (const query of [
+      db.selectFrom('things').selectAll().compile(),
+      db.selectFrom('things').selectAll('things').compile(),
+      db.updateTable('things').set({ label: 'x' }).returningAll().compile(),
+    ]) {
+      expect(() => prepared(query)).toThrow(/must name its columns/);
+    }
+  });
+
+  it(`holds at most ${MAX_PREPARED_STATEMENTS} statements`, () => {
+    const compile = (n: number) => sql<{ n: number }>`select ${sql.lit(n)} as n`.compile(db);
+    let marked = 0;
+    const mark = (n: number) => {
+      prepared(compile(n));
+      marked++;
+    };
+    expect(() => {
+      for (let n = 0; n <= MAX_PREPARED_STATEMENTS; n++) mark(n);
+    }).toThrow(/More than 64 prepared statements/);
+    // The one findThing marked already counts toward the bound.
+    expect(marked).toBe(MAX_PREPARED_STATEMENTS - 1);
+    // A statement marked before is still accepted.
+    expect(() => prepared(findThing)).not.toThrow();
+  });
+});
