@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomFillSync, randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { type Context, ROOT_CONTEXT, type SpanContext, type TextMapGetter, trace } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
@@ -43,7 +43,22 @@ export function remoteContextOf(headers: IncomingHttpHeaders): Context {
 
 const remoteSpanContextOf = (headers: IncomingHttpHeaders) => trace.getSpanContext(remoteContextOf(headers));
 
-const newSpanId = () => randomBytes(8).toString('hex');
+// Trace and span ids come from one pool of random bytes refilled 4 KiB at a time (randomUUID keeps such a pool
+// too): a randomBytes call per id cost more than the rest of the trace context.
+const idBytes = Buffer.alloc(4096);
+let idOffset = idBytes.length;
+
+/** `bytes` random bytes as lowercase hex. */
+function randomHex(bytes: number): string {
+  if (idOffset + bytes > idBytes.length) {
+    randomFillSync(idBytes);
+    idOffset = 0;
+  }
+  idOffset += bytes;
+  return idBytes.toString('hex', idOffset - bytes, idOffset);
+}
+
+const newSpanId = () => randomHex(8);
 /** Trace flags as `traceparent` writes them (`01` sampled). */
 export const hexFlags = (flags: number) => (flags & 0xff).toString(16).padStart(2, '0');
 
@@ -55,7 +70,7 @@ function traceContextOf(remote: SpanContext | undefined): TraceContext {
         parentSpanId: remote.spanId,
         flags: hexFlags(remote.traceFlags),
       }
-    : { traceId: randomBytes(16).toString('hex'), spanId: newSpanId(), parentSpanId: undefined, flags: '01' };
+    : { traceId: randomHex(16), spanId: newSpanId(), parentSpanId: undefined, flags: '01' };
 }
 
 /** Parses a `traceparent` header; an absent or invalid one starts a new sampled trace. */

@@ -51,4 +51,16 @@ describe('W3C trace context', () => {
     expect(trace.parentSpanId).toBeUndefined();
     expect(trace.flags).toBe('01');
   });
+
+  it('draws new trace and span ids that never repeat, across many refills of the random pool', () => {
+    const ids = new Set<string>();
+    // 24 bytes a new trace, 4 KiB a refill: 2,000 traces use the pool up about 12 times.
+    for (let n = 0; n < 2000; n++) {
+      const trace = traceContextFrom(undefined);
+      expect(trace.traceId).toMatch(/^[0-9a-f]{32}$/);
+      expect(trace.spanId).toMatch(/^[0-9a-f]{16}$/);
+      ids.add(trace.traceId).add(trace.spanId);
+    }
+    expect(ids.size).toBe(4000);
+  });
 });
