@@ -8,6 +8,7 @@ import pg from 'pg';
 import { Counter } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { allowedHostsFrom } from '../src/config.js';
+import { helmetHeaders } from '../src/security.js';
 import { createService, type ServiceApp } from '../src/service.js';
 import { logCapture, testConfig } from './helpers.js';
 
@@ -256,6 +257,13 @@ describe('security, metrics and docs', () => {
     expect(response.headers['x-content-type-options']).toBe('nosniff');
     expect(response.headers['content-security-policy']).toContain("default-src 'self'");
     expect(response.headers['x-frame-options']).toBe('SAMEORIGIN');
+    // Every header helmet's own middleware sets, as it sets it, on every response.
+    const expected = helmetHeaders();
+    expect(expected['strict-transport-security']).toMatch(/max-age=/);
+    expect(Object.keys(expected).length).toBeGreaterThanOrEqual(10);
+    for (const [name, value] of Object.entries(expected)) expect(response.headers[name]).toBe(value);
+    const failed = await app.inject({ url: '/throw/conflict' });
+    for (const [name, value] of Object.entries(expected)) expect(failed.headers[name]).toBe(value);
   });
 
   it('rate limits with 429, retryAfter and Retry-After, but never /metrics', async () => {
