@@ -64,10 +64,11 @@ try {
   const results = await interleavedRounds(servers, path, { rounds: ROUNDS, seconds: DURATION_S });
   const rate = (name) => median(results.get(name).map((result) => result.requestsPerSecond));
   const p99 = (name) => median(results.get(name).map((result) => result.p99Ms));
+  const cpu = (name) => median(results.get(name).map((result) => result.cpuUsPerRequest));
   const rss = new Map(servers.map((server) => [server.name, rssMiB(server.child.pid)]));
   const rows = servers.map((server) => {
     const runs = results.get(server.name);
-    return `| ${server.name} | ${rate(server.name).toFixed(0)} | ${p99(server.name)} | ${runs.map((r) => r.requestsPerSecond.toFixed(0)).join(', ')} | ${runs.map((r) => r.rssMiB.toFixed(0)).join(', ')} |`;
+    return `| ${server.name} | ${rate(server.name).toFixed(0)} | ${p99(server.name)} | ${cpu(server.name).toFixed(0)} | ${runs.map((r) => r.requestsPerSecond.toFixed(0)).join(', ')} | ${runs.map((r) => r.rssMiB.toFixed(0)).join(', ')} |`;
   });
   const bare = 'bare Fastify + pg';
   console.log(
@@ -75,12 +76,12 @@ try {
       `GET ${path.replace(/[^/]+$/, ':id')}, ${CONNECTIONS} connections, ${ROUNDS} interleaved rounds of ${DURATION_S} s after a 2 s warm-up each, ` +
         `load from its own process; Node ${process.version}, load average ${loadBefore} before the rounds, ${loadAverage()} after`,
       '',
-      '| server | req/s (median) | p99 ms (median) | rounds | RSS after each round (MiB) |',
-      '| --- | ---: | ---: | --- | ---: |',
+      '| server | req/s (median) | p99 ms (median) | CPU µs per request (median) | rounds | RSS after each round (MiB) |',
+      '| --- | ---: | ---: | ---: | --- | ---: |',
       ...rows,
       '',
       `users-api ÷ bare Fastify + pg: ${(rate('users-api') / rate(bare)).toFixed(2)}; users-api ÷ Express stack: ${(rate('users-api') / rate('Express 5 stack + pg')).toFixed(2)}; ` +
-        `p99 ÷ bare p99: ${(p99('users-api') / p99(bare)).toFixed(2)}; RSS ÷ bare RSS: ${(rss.get('users-api') / rss.get(bare)).toFixed(2)}`,
+        `p99 ÷ bare p99: ${(p99('users-api') / p99(bare)).toFixed(2)}; CPU per request ÷ bare: ${(cpu('users-api') / cpu(bare)).toFixed(2)}; RSS ÷ bare RSS: ${(rss.get('users-api') / rss.get(bare)).toFixed(2)}`,
       `startup to /health/startup 200: empty data dir (initdb, migrations) ${cold.startupMs.toFixed(0)} ms, warm ${warmStart.startupMs.toFixed(0)} ms`,
       ...(sink
         ? [

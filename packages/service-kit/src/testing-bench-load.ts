@@ -32,6 +32,7 @@ for (const [status, stats] of Object.entries(result.statusCodeStats ?? {}))
   statuses[status] = stats.count ?? 0;
 const output: LoadResult = {
   requestsPerSecond: result.requests.average,
+  requests: result.requests.total,
   p50Ms: result.latency.p50,
   p99Ms: result.latency.p99,
   non2xx: result.non2xx,

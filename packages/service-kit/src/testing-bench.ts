@@ -62,6 +62,14 @@ export function rssMiB(pid: number): number {
   return Number(line.split(/\s+/)[1]) / 1024;
 }
 
+/** CPU seconds (user + system, all threads) a process has used so far; the kernel counts in ticks of 10 ms. */
+export function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // The command name in parentheses may hold spaces; utime and stime are the 12th and 13th fields after it.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 export const median = (values: readonly number[]) => percentile(values, 50);
 
 /** The nearest-rank percentile. */
@@ -163,6 +171,8 @@ export interface LoadOptions {
 
 export interface LoadResult {
   requestsPerSecond: number;
+  /** Responses in the whole run. */
+  requests: number;
   p50Ms: number;
   p99Ms: number;
   non2xx: number;
@@ -203,9 +213,14 @@ export interface LoadTarget {
   pid?: number;
 }
 
-/** A round's run, with the target's RSS after the round when its pid was given. */
+/**
+ * A round's run; when the target's pid was given, also its RSS after the round and the CPU time it spent per
+ * answered request during the run (µs, all its threads): what a server costs, less moved by the load around it than
+ * its rate.
+ */
 export interface RoundResult extends LoadResult {
   rssMiB?: number;
+  cpuUsPerRequest?: number;
 }
 
 /**
@@ -221,8 +236,17 @@ export async function loadRounds(
     ...load
   }: Omit<LoadOptions, 'url'> & { rounds: number; warmupSeconds: number },
 ): Promise<Map<string, RoundResult[]>> {
-  const run = async (target: LoadTarget, duration: number): Promise<RoundResult> =>
-    expectOk(target.name, await runLoad({ ...load, url: target.url, seconds: duration }));
+  const run = async (target: LoadTarget, duration: number): Promise<RoundResult> => {
+    const cpuBefore = target.pid === undefined ? 0 : cpuSeconds(target.pid);
+    const result: RoundResult = expectOk(
+      target.name,
+      await runLoad({ ...load, url: target.url, seconds: duration }),
+    );
+    if (target.pid !== undefined) {
+      result.cpuUsPerRequest = ((cpuSeconds(target.pid) - cpuBefore) * 1e6) / result.requests;
+    }
+    return result;
+  };
   for (const target of targets) await run(target, warmupSeconds);
   return interleaved(
     targets.map((target) => ({ name: target.name, run: () => run(target, seconds) })),

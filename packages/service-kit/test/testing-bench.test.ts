@@ -89,7 +89,15 @@ describe('interleaved', () => {
 });
 
 describe('expectOk', () => {
-  const run: LoadResult = { requestsPerSecond: 1, p50Ms: 1, p99Ms: 1, non2xx: 0, errors: 0, statuses: {} };
+  const run: LoadResult = {
+    requestsPerSecond: 1,
+    requests: 1,
+    p50Ms: 1,
+    p99Ms: 1,
+    non2xx: 0,
+    errors: 0,
+    statuses: {},
+  };
 
   it('passes a run where every response was 2xx', () => {
     expect(expectOk('a', run)).toBe(run);
