@@ -3,7 +3,7 @@
 // warm-up, ROUNDS interleaved rounds (the order rotates each round) of BENCH_DURATION_S seconds per server; the
 // report is the median per server and the ratios. Also: startup on an empty and on a warm data dir, and each
 // server's RSS after every round.
-// BENCH_PROFILE_DIR=<dir> writes a CPU profile of the users-api process there when it exits (never commit one).
+// BENCH_PROFILE_DIR=<dir> writes a CPU profile of every server into <dir>/<server> when it exits (never commit one).
 // BENCH_OTEL=1: users-api traces every request (or as the caller's OTEL_* variables say) and exports them over
 // OTLP/HTTP to a sink in this process that only counts the bytes.
 import { rmSync } from 'node:fs';
@@ -31,6 +31,8 @@ const tracingEnv = sink
       OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint,
     }
   : {};
+const profileFlags = (server) =>
+  PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${join(PROFILE_DIR, server.replace(/[^a-z0-9]+/gi, '-'))}`] : [];
 const startService = (env, readyPath, nodeFlags) =>
   startBenchServer('users-api', SERVICE, {
     env: serviceEnv({ ...tracingEnv, ...env }),
@@ -51,12 +53,16 @@ try {
   const service = await startService(
     { DATABASE_URL: postgres.url },
     '/health/ready',
-    PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [],
+    profileFlags('users-api'),
   );
   servers.push(service);
   const path = await createBenchUser(service);
   const peer = (name, script) =>
-    startBenchServer(name, here(script), { env: { DATABASE_URL: postgres.url }, readyPath: path });
+    startBenchServer(name, here(script), {
+      env: { DATABASE_URL: postgres.url },
+      readyPath: path,
+      nodeFlags: profileFlags(name),
+    });
   servers.push(await peer('bare Fastify + pg', './peers/bare-fastify.js'));
   servers.push(await peer('Express 5 stack + pg', './peers/express.js'));
 

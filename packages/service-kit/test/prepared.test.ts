@@ -58,6 +58,14 @@ describe('prepared statements', () => {
     ]);
   });
 
+  it("rejects with the database's error and the caller's stack, and the connection serves the next call", async () => {
+    const failing = run('not a number' as unknown as number);
+    const error = await failing.catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ code: '22P02' });
+    expect((error as Error).stack).not.toMatch(/onStreamRead/);
+    expect((await run(1)).rows).toEqual([{ id: 1, label: 'one' }]);
+  });
+
   it('leaves every other statement unnamed', async () => {
     await db.selectFrom('things').select('label').where('id', '>', 0).execute();
     expect((await preparedStatements()).map((row) => row.statement)).toEqual([findThing.sql]);

@@ -81,13 +81,14 @@ export function guardRepository<T extends object>(
       guarded[name] = method;
       continue;
     }
-    const run =
-      (args: unknown[]) =>
-      ({ signal }: { signal: AbortSignal }) =>
-        withTransactionBudget(budgetMs, async () => {
-          if (beforeCall) await beforeCall(signal);
-          return method.apply(repository, args);
-        });
+    // `context.signal` is read only when chaos is on: the timeout makes an AbortController on its first read.
+    const run = beforeCall
+      ? (args: unknown[]) => (context: { signal: AbortSignal }) =>
+          withTransactionBudget(budgetMs, async () => {
+            await beforeCall(context.signal);
+            return method.apply(repository, args);
+          })
+      : (args: unknown[]) => () => withTransactionBudget(budgetMs, () => method.apply(repository, args));
     guarded[name] = (...args: unknown[]) =>
       policy.execute(run(args)).catch((error: unknown) => {
         if (!isCircuitOpenError(error)) throw error;

@@ -1,5 +1,5 @@
 import type { CompiledQuery, PostgresPool, PostgresPoolClient } from 'kysely';
-import type pg from 'pg';
+import pg from 'pg';
 
 /** More distinct prepared statements than a service's hot paths need means SQL is being built per call. */
 export const MAX_PREPARED_STATEMENTS = 64;
@@ -33,6 +33,25 @@ export function prepared<R>(query: CompiledQuery<R>): CompiledQuery<R> {
   return query;
 }
 
+/**
+ * Runs `text` as the named statement `name`. pg copies a query config object descriptor by descriptor on every
+ * call (about 3 % of users-api's CPU on its one-row GET); a Query built from the text is handed over as it is.
+ * Errors get this call's stack, as pg's own promise gives them, instead of the socket's.
+ */
+function namedQuery(client: pg.PoolClient, name: string, text: string, values: unknown[] | undefined) {
+  return new Promise<pg.QueryResult>((resolve, reject) => {
+    const query = new pg.Query(text, values, (error: Error | undefined, result: pg.QueryResult) => {
+      if (error === undefined || error === null) resolve(result);
+      else {
+        Error.captureStackTrace(error);
+        reject(error);
+      }
+    });
+    (query as pg.Query & { name: string }).name = name;
+    client.query(query);
+  });
+}
+
 /** What Kysely's PostgresDialect is given instead of the pool itself: marked statements go out by name. */
 export function preparingPool(pool: pg.Pool): PostgresPool {
   // One wrapper per pooled client, so Kysely keeps one connection object per client as it does for the pool's.
@@ -44,7 +63,7 @@ export function preparingPool(pool: pg.Pool): PostgresPool {
       const name = statementNames.get(statement);
       return name === undefined
         ? client.query(statement, values)
-        : client.query({ name, text: statement, values });
+        : namedQuery(client, name, statement, values);
     }) as unknown as PostgresPoolClient['query'],
     release: () => client.release(),
   });
