@@ -32,7 +32,9 @@ const tracingEnv = sink
     }
   : {};
 const profileFlags = (server) =>
-  PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${join(PROFILE_DIR, server.replace(/[^a-z0-9]+/gi, '-'))}`] : [];
+  PROFILE_DIR
+    ? ['--cpu-prof', `--cpu-prof-dir=${join(PROFILE_DIR, server.replace(/[^a-z0-9]+/gi, '-'))}`]
+    : [];
 const startService = (env, readyPath, nodeFlags) =>
   startBenchServer('users-api', SERVICE, {
     env: serviceEnv({ ...tracingEnv, ...env }),
