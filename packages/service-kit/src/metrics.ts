@@ -126,10 +126,20 @@ export const metricsPlugin = fp<MetricsOptions>(
       'http_response_size_bytes',
       'Response body sizes by method and route template (responses streamed without Content-Length are left out)',
     );
-    const inFlight = new promClient.Gauge({
+    // Counted in two integers and handed to the gauge when it is collected, not updated in prom-client twice
+    // per request.
+    let received = 0;
+    let closed = 0;
+    const countClosed = () => {
+      closed += 1;
+    };
+    new promClient.Gauge({
       name: 'http_requests_in_flight',
       help: 'Requests received and not yet answered or abandoned (open streams included)',
       registers,
+      collect() {
+        this.set(received - closed);
+      },
     });
     const openStreams = new promClient.Gauge({
       name: 'http_streams_open',
@@ -140,8 +150,8 @@ export const metricsPlugin = fp<MetricsOptions>(
 
     // 'close' comes once per response, whether it was sent or the client went away first.
     app.addHook('onRequest', (_request, reply, done) => {
-      inFlight.inc();
-      reply.raw.once('close', () => inFlight.dec());
+      received += 1;
+      reply.raw.on('close', countClosed);
       done();
     });
     app.addHook('onResponse', (request, reply, done) => {

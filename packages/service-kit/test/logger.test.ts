@@ -1,6 +1,8 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { pino } from 'pino';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { censorSecrets, loggerOptions } from '../src/logger.js';
 import { logCapture } from './helpers.js';
 
@@ -96,5 +98,45 @@ describe('the service logger', () => {
     expect(logs.text()).not.toContain(SECRET);
     expect(logs.lines[0]).toMatchObject({ msg: 'in', req: { headers: { accept: '*/*' } } });
     expect(logs.lines[1]).toMatchObject({ password: '[REDACTED]', err: { message: 'upstream refused' } });
+  });
+});
+
+// Runs against the built kit, as the service runs it: stdout is a pipe here.
+const LOG_LINES = fileURLToPath(new URL('./fixtures/log-lines.js', import.meta.url));
+
+function logLines(env: Record<string, string>) {
+  const child = spawn(process.execPath, [LOG_LINES], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let output = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    output += chunk;
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, output: () => output, exited };
+}
+
+describe('the production log destination (asynchronous stdout)', () => {
+  it('writes a line of a quiet service while the process runs on, not only at exit', async () => {
+    const { child, output, exited } = logLines({ LINES: '1', STAY_MS: '10000' });
+    try {
+      await vi.waitFor(() => expect(output()).toContain('\n'), { timeout: 5000, interval: 20 });
+      expect(child.exitCode).toBeNull();
+      expect(JSON.parse(output())).toMatchObject({ service: 'log-lines', n: 0, msg: 'line' });
+    } finally {
+      child.kill();
+      await exited;
+    }
+  });
+
+  it('loses no line still queued when the process exits at once', async () => {
+    const { output, exited } = logLines({ LINES: '1000', EXIT: 'now' });
+    expect(await exited).toBe(0);
+    const lines = output()
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line).n);
+    expect(lines).toEqual(Array.from({ length: 1000 }, (_, n) => n));
   });
 });
