@@ -2,11 +2,11 @@ import type { EmbeddedPostgresHandle } from '@steadfast/embedded-pg';
 import { LIFECYCLE_PLUGIN } from '@steadfast/http';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { Kysely, type Logger, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { type Migrations, migrateToLatest } from './migrate.js';
 import { preparingPool } from './prepared.js';
-import { budgetedDialect } from './transaction-budget.js';
+import { budgetedDialect, type QueryObserver } from './transaction-budget.js';
 
 export const DEFAULT_DATA_DIR = '.data';
 export const DEFAULT_POOL_MAX = 10;
@@ -26,8 +26,8 @@ export interface DatabaseOptions {
   poolMax: number;
   connectTimeoutMs: number;
   statementTimeoutMs: number;
-  /** Kysely's `log` hook: called after every query with its duration (the kit times queries with it). */
-  onQuery?: Logger;
+  /** Called after every statement with its duration and outcome (the kit's query metrics and spans). */
+  onQuery?: QueryObserver | undefined;
 }
 
 export interface Database {
@@ -104,8 +104,11 @@ export async function openDatabase(options: DatabaseOptions, log: FastifyBaseLog
   const db = new Kysely({
     // Transactions in a guarded call share one budget (transaction-budget.ts); statements marked `prepared` go out
     // by name (prepared.ts).
-    dialect: budgetedDialect(new PostgresDialect({ pool: preparingPool(pool) }), options.statementTimeoutMs),
-    ...(options.onQuery ? { log: options.onQuery } : {}),
+    dialect: budgetedDialect(
+      new PostgresDialect({ pool: preparingPool(pool) }),
+      options.statementTimeoutMs,
+      options.onQuery,
+    ),
   });
 
   const close = async () => {

@@ -5,10 +5,14 @@ import {
   type DatabaseConnection,
   type Dialect,
   type Driver,
+  type LogEvent,
   type QueryCompiler,
   type QueryResult,
   type TransactionSettings,
 } from 'kysely';
+
+/** Called after every statement with its duration, as Kysely's `log` hook would be. */
+export type QueryObserver = (event: LogEvent) => void;
 
 /**
  * How far past its budget a transaction's last statement may run. The statement timeout is lowered to the time
@@ -48,6 +52,7 @@ class BudgetedConnection implements DatabaseConnection {
   constructor(
     readonly inner: DatabaseConnection,
     private readonly sessionTimeoutMs: number,
+    private readonly onQuery: QueryObserver | undefined,
   ) {}
 
   begin(deadline: number | undefined): void {
@@ -62,14 +67,49 @@ class BudgetedConnection implements DatabaseConnection {
     return left;
   }
 
-  async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
-    if (this.deadline !== undefined) await this.beforeStatement();
-    return this.inner.executeQuery<R>(query);
+  // The statement is timed here rather than through Kysely's `log` option, which wraps every query in three
+  // more async functions.
+  executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+    const started = performance.now();
+    const result =
+      this.deadline === undefined
+        ? this.inner.executeQuery<R>(query)
+        : this.beforeStatement().then(() => this.inner.executeQuery<R>(query));
+    const onQuery = this.onQuery;
+    if (onQuery === undefined) return result;
+    return result.then(
+      (value) => {
+        onQuery({ level: 'query', isStream: false, query, queryDurationMillis: performance.now() - started });
+        return value;
+      },
+      (error: unknown) => {
+        onQuery({ level: 'error', error, query, queryDurationMillis: performance.now() - started });
+        throw error;
+      },
+    );
   }
 
   async *streamQuery<R>(query: CompiledQuery, chunkSize?: number): AsyncIterableIterator<QueryResult<R>> {
-    if (this.deadline !== undefined) await this.beforeStatement();
-    yield* this.inner.streamQuery<R>(query, chunkSize);
+    const started = performance.now();
+    let failed = false;
+    try {
+      if (this.deadline !== undefined) await this.beforeStatement();
+      yield* this.inner.streamQuery<R>(query, chunkSize);
+    } catch (error) {
+      failed = true;
+      this.onQuery?.({ level: 'error', error, query, queryDurationMillis: performance.now() - started });
+      throw error;
+    } finally {
+      // Also when the caller stops reading early.
+      if (!failed) {
+        this.onQuery?.({
+          level: 'query',
+          isStream: true,
+          query,
+          queryDurationMillis: performance.now() - started,
+        });
+      }
+    }
   }
 
   private async beforeStatement(): Promise<void> {
@@ -88,6 +128,7 @@ class BudgetedDriver implements Driver {
   constructor(
     private readonly inner: Driver,
     private readonly sessionTimeoutMs: number,
+    private readonly onQuery: QueryObserver | undefined,
   ) {}
 
   init(): Promise<void> {
@@ -98,7 +139,7 @@ class BudgetedDriver implements Driver {
     const inner = await this.inner.acquireConnection();
     let connection = this.connections.get(inner);
     if (connection === undefined) {
-      connection = new BudgetedConnection(inner, this.sessionTimeoutMs);
+      connection = new BudgetedConnection(inner, this.sessionTimeoutMs, this.onQuery);
       this.connections.set(inner, connection);
     }
     return connection;
@@ -166,11 +207,16 @@ class BudgetedDriver implements Driver {
  * connection's `sessionTimeoutMs` would let the statement run past it, `SET LOCAL statement_timeout` lowers it to
  * the time left, so the database cancels a statement still running at the deadline. PostgreSQL 17's
  * `transaction_timeout` would end the session instead, which the breaker counts as the database failing.
+ * `onQuery` is told of every statement with its duration and outcome.
  */
-export function budgetedDialect(dialect: Dialect, sessionTimeoutMs: number): Dialect {
+export function budgetedDialect(
+  dialect: Dialect,
+  sessionTimeoutMs: number,
+  onQuery?: QueryObserver,
+): Dialect {
   return {
     createAdapter: () => dialect.createAdapter(),
-    createDriver: () => new BudgetedDriver(dialect.createDriver(), sessionTimeoutMs),
+    createDriver: () => new BudgetedDriver(dialect.createDriver(), sessionTimeoutMs, onQuery),
     createQueryCompiler: () => dialect.createQueryCompiler(),
     createIntrospector: (db) => dialect.createIntrospector(db),
   };
