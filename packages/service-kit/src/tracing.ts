@@ -259,7 +259,7 @@ type TracedRequest = IncomingMessage & { [SPAN_CONTEXT]?: Context };
 export interface Tracing {
   /** The request's server span, started when its logger is made (the kit's `TraceStarter`). */
   start(raw: IncomingMessage): TraceContext;
-  /** Kysely's `log` hook: a client span for each query, under the span that ran it. */
+  /** Told of each statement as it ends (the kit's driver wrapper): a client span for it, under the span that ran it. */
   onQuery(event: LogEvent): void;
   /** The context a request's hooks and handler run in. */
   contextOf(raw: IncomingMessage): Context | undefined;

@@ -37,7 +37,7 @@ export function operationOf(event: LogEvent): string {
 }
 
 /**
- * Database metrics on `registry`: `onQuery` is the Kysely `log` hook that times every query; `observePool` adds
+ * Database metrics on `registry`: `onQuery` is told of every statement with its duration; `observePool` adds
  * the pool gauges, read from the pool's own counters when the registry is collected (no query).
  */
 export function databaseMetrics(registry: Registry) {
