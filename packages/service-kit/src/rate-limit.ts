@@ -217,9 +217,11 @@ export const rateLimitPlugin = fp<RateLimitOptions>(
     });
 
     // Unknown routes have no route options for the limiter's onRoute hook: limit them here, on the read budget.
+    // A callback hook, so a matched request (every one the limiter's own hook has counted) costs no promise here.
     const limitUnmatched = app.rateLimit();
-    app.addHook('onRequest', async (request, reply) => {
-      if (request.is404) await limitUnmatched.call(app, request, reply);
+    app.addHook('onRequest', (request, reply, done) => {
+      if (!request.is404) return done();
+      limitUnmatched.call(app, request, reply).then(() => done(), done);
     });
   },
   { name: RATE_LIMIT_PLUGIN, fastify: '5.x', dependencies: [METRICS_REGISTRY_PLUGIN] },
