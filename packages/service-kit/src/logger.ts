@@ -1,5 +1,5 @@
 import type { DestinationStream, LoggerOptions } from 'pino';
-import { destination, stdSerializers, stdTimeFunctions } from 'pino';
+import { destination, stdSerializers } from 'pino';
 import pretty from 'pino-pretty';
 
 /** Keys that must never reach a log line (matched without regard to case), at the top level or two objects down. */
@@ -45,6 +45,23 @@ function serializeError(error: Error): Record<string, unknown> {
   return censorSecrets(serialized);
 }
 
+/**
+ * pino's `time` field as `stdTimeFunctions.isoTime` writes it, formatted once per millisecond: the lines of one
+ * millisecond share the string (formatting a Date costs about 1 µs, a line under load about 15).
+ */
+export function isoTimeField(now: () => number = Date.now): () => string {
+  let formattedMs = Number.NaN;
+  let field = '';
+  return () => {
+    const ms = now();
+    if (ms !== formattedMs) {
+      formattedMs = ms;
+      field = `,"time":"${new Date(ms).toISOString()}"`;
+    }
+    return field;
+  };
+}
+
 export interface LoggerSettings {
   service: string;
   level: string;
@@ -54,7 +71,7 @@ export function loggerOptions({ service, level }: LoggerSettings): LoggerOptions
   return {
     level,
     base: { service },
-    timestamp: stdTimeFunctions.isoTime,
+    timestamp: isoTimeField(),
     // Every line's fields; a child logger's bindings are the ids the code binds (requestId, traceId) and go as given.
     formatters: { level: (label) => ({ level: label }), log: censorSecrets },
     serializers: { err: serializeError, error: serializeError },

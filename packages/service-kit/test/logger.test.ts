@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
-import { pino } from 'pino';
+import { pino, stdTimeFunctions } from 'pino';
 import { describe, expect, it, vi } from 'vitest';
-import { censorSecrets, loggerOptions } from '../src/logger.js';
+import { censorSecrets, isoTimeField, loggerOptions } from '../src/logger.js';
 import { logCapture } from './helpers.js';
 
 const SECRET = 'sekrit-value-7f3a';
@@ -116,6 +116,25 @@ function logLines(env: Record<string, string>) {
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return { child, output: () => output, exited };
 }
+
+describe('isoTimeField', () => {
+  it("writes pino's isoTime at every millisecond, however the calls fall (repeats, jumps, a clock set back)", () => {
+    vi.useFakeTimers();
+    try {
+      fc.assert(
+        fc.property(fc.array(fc.integer({ min: 0, max: 4_102_444_800_000 }), { maxLength: 40 }), (times) => {
+          const time = isoTimeField();
+          for (const ms of [...times, ...times.slice(0, 5)]) {
+            vi.setSystemTime(ms);
+            expect(time()).toBe(stdTimeFunctions.isoTime());
+          }
+        }),
+      );
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
 
 describe('the production log destination (asynchronous stdout)', () => {
   it('writes a line of a quiet service while the process runs on, not only at exit', async () => {
