@@ -1,5 +1,5 @@
 import { createTestDatabase, type TestDatabase } from '@steadfast/embedded-pg/testing';
-import { type CompiledQuery, createQueryId, type Kysely, sql } from 'kysely';
+import { type CompiledQuery, createQueryId, type Kysely, type LogEvent, sql } from 'kysely';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type Database, openDatabase } from '../src/db/database.js';
@@ -14,6 +14,8 @@ let database: TestDatabase;
 let opened: Database;
 let db: Kysely<Schema>;
 let findThing: CompiledQuery<{ id: number; label: string }>;
+// What the kit's query metrics and spans are told of.
+const observed: LogEvent[] = [];
 
 beforeAll(async () => {
   database = await createTestDatabase(inject('postgresAdminUrl'));
@@ -26,6 +28,7 @@ beforeAll(async () => {
       poolMax: 1,
       connectTimeoutMs: 2000,
       statementTimeoutMs: 5000,
+      onQuery: (event) => observed.push(event),
     },
     pino({ level: 'silent' }, logCapture().stream),
   );
@@ -66,9 +69,53 @@ describe('prepared statements', () => {
     expect((await run(1)).rows).toEqual([{ id: 1, label: 'one' }]);
   });
 
+  it('tells the query observer of every marked statement run on the handle, with its outcome', async () => {
+    observed.length = 0;
+    await run(1);
+    await run('x' as unknown as number).catch(() => undefined);
+    expect(observed).toEqual([
+      {
+        level: 'query',
+        isStream: false,
+        query: expect.objectContaining({ sql: findThing.sql }),
+        queryDurationMillis: expect.any(Number),
+      },
+      {
+        level: 'error',
+        error: expect.objectContaining({ code: '22P02' }),
+        query: expect.objectContaining({ sql: findThing.sql }),
+        queryDurationMillis: expect.any(Number),
+      },
+    ]);
+  });
+
+  it("answers as Kysely's own path does, in and out of a transaction, and by name in both", async () => {
+    const rename = prepared(
+      db.updateTable('things').set({ label: 'x' }).where('id', '=', 0).returning(['id', 'label']).compile(),
+    );
+    const renameTo = (label: string, id: number) => ({
+      ...rename,
+      parameters: [label, id],
+      queryId: createQueryId(),
+    });
+    const direct = await db.executeQuery(renameTo('uno', 1));
+    const throughKysely = await db.transaction().execute((trx) => trx.executeQuery(renameTo('one', 1)));
+    expect(direct).toEqual({ rows: [{ id: 1, label: 'uno' }], numAffectedRows: 1n });
+    expect(throughKysely).toEqual({ rows: [{ id: 1, label: 'one' }], numAffectedRows: 1n });
+    expect(await db.executeQuery(renameTo('none', 99))).toEqual({ rows: [], numAffectedRows: 0n });
+    const inTransaction = await db
+      .transaction()
+      .execute((trx) => trx.executeQuery({ ...findThing, parameters: [2] }));
+    expect(inTransaction.rows).toEqual([{ id: 2, label: 'two' }]);
+    expect((await preparedStatements()).map((row) => row.statement).sort()).toEqual(
+      [findThing.sql, rename.sql].sort(),
+    );
+  });
+
   it('leaves every other statement unnamed', async () => {
+    const before = await preparedStatements();
     await db.selectFrom('things').select('label').where('id', '>', 0).execute();
-    expect((await preparedStatements()).map((row) => row.statement)).toEqual([findThing.sql]);
+    expect(await preparedStatements()).toEqual(before);
   });
 
   it('keeps working after a migration adds a column while the service runs', async () => {
@@ -97,8 +144,8 @@ describe('prepared statements', () => {
     expect(() => {
       for (let n = 0; n <= MAX_PREPARED_STATEMENTS; n++) mark(n);
     }).toThrow(/More than 64 prepared statements/);
-    // The one findThing marked already counts toward the bound.
-    expect(marked).toBe(MAX_PREPARED_STATEMENTS - 1);
+    // The two statements the tests above marked (findThing, the rename) already count toward the bound.
+    expect(marked).toBe(MAX_PREPARED_STATEMENTS - 2);
     // A statement marked before is still accepted.
     expect(() => prepared(findThing)).not.toThrow();
   });

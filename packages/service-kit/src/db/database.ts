@@ -5,7 +5,7 @@ import fp from 'fastify-plugin';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { type Migrations, migrateToLatest } from './migrate.js';
-import { preparingPool } from './prepared.js';
+import { PreparingKysely, preparingPool } from './prepared.js';
 import { budgetedDialect, type QueryObserver } from './transaction-budget.js';
 
 export const DEFAULT_DATA_DIR = '.data';
@@ -101,15 +101,19 @@ export async function openDatabase(options: DatabaseOptions, log: FastifyBaseLog
   pool.on('connect', (client) => {
     client.on('error', (error) => log.warn({ err: error }, 'database connection lost'));
   });
-  const db = new Kysely({
-    // Transactions in a guarded call share one budget (transaction-budget.ts); statements marked `prepared` go out
-    // by name (prepared.ts).
-    dialect: budgetedDialect(
-      new PostgresDialect({ pool: preparingPool(pool) }),
-      options.statementTimeoutMs,
-      options.onQuery,
-    ),
-  });
+  const db = new PreparingKysely(
+    {
+      // Transactions in a guarded call share one budget (transaction-budget.ts); statements marked `prepared` go out
+      // by name (prepared.ts), straight from the pool when run on this handle.
+      dialect: budgetedDialect(
+        new PostgresDialect({ pool: preparingPool(pool) }),
+        options.statementTimeoutMs,
+        options.onQuery,
+      ),
+    },
+    pool,
+    options.onQuery,
+  );
 
   const close = async () => {
     await db.destroy();
