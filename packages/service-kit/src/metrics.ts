@@ -50,7 +50,10 @@ declare module 'fastify' {
   }
 }
 
-const routeOf = (request: FastifyRequest) => request.routeOptions.url ?? '__unknown__';
+const UNKNOWN_ROUTE = '__unknown__';
+// As fastify-metrics left them out of the durations: no SLO reads them.
+const UNTIMED_METHODS = new Set(['HEAD', 'OPTIONS', 'TRACE', 'CONNECT']);
+const routeOf = (request: FastifyRequest) => request.routeOptions.url ?? UNKNOWN_ROUTE;
 
 function sizeOf(value: string | number | string[] | undefined): number | undefined {
   const size = Number(Array.isArray(value) ? value[0] : value);
@@ -110,6 +113,13 @@ export const metricsPlugin = fp<MetricsOptions>(
       labelNames: ['method', 'route', 'status_code'] as const,
       registers,
     });
+    const durations = new promClient.Histogram({
+      name: 'http_request_duration_seconds',
+      help: 'request duration in seconds',
+      labelNames: ['method', 'route', 'status_code', 'sli'] as const,
+      buckets: DURATION_BUCKETS,
+      registers,
+    });
     const sizeHistogram = (name: string, help: string) =>
       new promClient.Histogram({
         name,
@@ -155,10 +165,18 @@ export const metricsPlugin = fp<MetricsOptions>(
       done();
     });
     app.addHook('onResponse', (request, reply, done) => {
-      const route = routeOf(request);
+      const options = request.routeOptions;
+      const route = options.url ?? UNKNOWN_ROUTE;
       if (route !== METRICS_URL) {
         const { method } = request;
-        requests.inc({ method, route, status_code: String(reply.statusCode) });
+        const status_code = String(reply.statusCode);
+        requests.inc({ method, route, status_code });
+        // Matched routes only (an unmatched URL is not in the live SLIs either), and not the methods no SLO reads.
+        if (route !== UNKNOWN_ROUTE && !UNTIMED_METHODS.has(method)) {
+          // "true" on the requests the live SLIs count (see `config.sli`); the SLO specs select on it.
+          const sli = options.config?.sli === true ? 'true' : 'false';
+          durations.observe({ method, route, status_code, sli }, reply.elapsedTime / 1000);
+        }
         requestSize.observe({ method, route }, sizeOf(request.headers['content-length']) ?? 0);
         const sent = sizeOf(reply.getHeader('content-length'));
         if (sent !== undefined) responseSize.observe({ method, route }, sent);
@@ -171,7 +189,11 @@ export const metricsPlugin = fp<MetricsOptions>(
       reply.raw.once('close', () => openStreams.dec(labels));
     });
 
-    // fastify-metrics is CommonJS with an ES default export; from ESM that is the module's `default`.
+    // fastify-metrics is CommonJS with an ES default export; from ESM that is the module's `default`. It collects the
+    // process metrics; the request durations are timed above, in the hook that counts the request, from the time
+    // Fastify keeps anyway. Its own route metrics cost two more hooks a request (a timer closure, a WeakMap entry,
+    // a route slug looked up): 14–19 µs of CPU a request over no metrics against 6.5 for this hook's observation
+    // (Fastify `inject`, medians of 8 interleaved rounds of 10,000 requests, two runs).
     await app.register(fastifyMetricsModule.default, {
       // The kit serves /metrics itself, from its snapshot.
       endpoint: null,
@@ -179,16 +201,7 @@ export const metricsPlugin = fp<MetricsOptions>(
       // nothing is merged at scrape time (merging drops the `service` default label).
       promClient: { ...promClient, register: registry },
       defaultMetrics: { enabled: true, register: registry },
-      routeMetrics: {
-        enabled: { histogram: true, summary: false },
-        routeBlacklist: [METRICS_URL],
-        // "true" on the requests the live SLIs count (see `config.sli`); the SLO specs select on it.
-        customLabels: { sli: (request) => String(request.routeOptions.config?.sli === true) },
-        overrides: {
-          histogram: { buckets: DURATION_BUCKETS, registers },
-          summary: { registers },
-        },
-      },
+      routeMetrics: { enabled: false },
     });
 
     const snapshot = metricsSnapshot(app, options.refreshMs);

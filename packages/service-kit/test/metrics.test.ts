@@ -21,6 +21,7 @@ async function metricsApp(env: Record<string, string> = {}) {
     config: testConfig({ DATABASE_URL: database.url, LOG_LEVEL: 'silent', METRICS_REFRESH_MS: '0', ...env }),
   });
   built.post('/echo', async (request) => ({ echoed: request.body }));
+  built.get('/quick', async () => ({ ok: true }));
   built.get('/hold', async () => {
     entered += 1;
     await new Promise<void>((resolve) => {
@@ -141,6 +142,24 @@ describe('request metrics', () => {
       Number(response.headers['content-length']),
     );
     expect(value(text, 'http_request_size_bytes_count', 'route="/echo"')).toBe(1);
+  });
+
+  it('times matched requests by method, route, status and sli, in the buckets the SLO rules read; not HEAD', async () => {
+    await app.inject({ url: '/quick' });
+    await app.inject({ url: '/quick' });
+    await app.inject({ method: 'HEAD', url: '/quick' });
+    const lines = (await scrape()).split('\n').filter((line) => line.includes('route="/quick"'));
+    const durations = lines.filter((line) => line.startsWith('http_request_duration_seconds'));
+    expect(durations.filter((line) => line.startsWith('http_request_duration_seconds_count'))).toEqual([
+      'http_request_duration_seconds_count{service="metrics-test",method="GET",route="/quick",status_code="200",sli="false"} 2',
+    ]);
+    expect(durations.map((line) => /le="([^"]+)"/.exec(line)?.[1]).filter(Boolean)).toEqual([
+      ...['0.005', '0.01', '0.025', '0.05', '0.1', '0.25', '0.5', '1', '2.5', '5', '10'],
+      '+Inf',
+    ]);
+    expect(value(durations.join('\n'), 'http_request_duration_seconds_sum')).toBeGreaterThan(0);
+    // HEAD is counted as a request, not timed.
+    expect(value(lines.join('\n'), 'http_requests_total', 'method="HEAD"')).toBe(1);
   });
 
   it('counts open streams through app.trackOpenStream until the client goes away', async () => {
