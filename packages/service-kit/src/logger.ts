@@ -89,6 +89,10 @@ export function logDestination(
   if (nodeEnv === 'development' && isTerminal) {
     return pretty({ translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' });
   }
-  // Asynchronous stdout: a log line no longer costs the request a write syscall; pino flushes it on exit.
-  return destination({ dest: 1, sync: false });
+  // Synchronous stdout, pino's default: a line is written before the request that logged it is done, so none is
+  // lost when the process dies, and a log reader that stops reading holds the process back instead of growing an
+  // unbounded buffer in it. It is also the cheaper one: an asynchronous write hands every line to libuv's thread
+  // pool, 9.5 µs of CPU a line against 5.3 µs for the write syscall (a line and its child logger per event-loop
+  // turn, as a server under load writes them; 7 interleaved rounds of 30,000 lines to /dev/null, two runs).
+  return destination({ dest: 1, sync: true });
 }

@@ -136,7 +136,7 @@ describe('isoTimeField', () => {
   });
 });
 
-describe('the production log destination (asynchronous stdout)', () => {
+describe('the production log destination (stdout)', () => {
   it('writes a line of a quiet service while the process runs on, not only at exit', async () => {
     const { child, output, exited } = logLines({ LINES: '1', STAY_MS: '10000' });
     try {
@@ -149,7 +149,7 @@ describe('the production log destination (asynchronous stdout)', () => {
     }
   });
 
-  it('loses no line still queued when the process exits at once', async () => {
+  it('loses no line when the process exits at once', async () => {
     const { output, exited } = logLines({ LINES: '1000', EXIT: 'now' });
     expect(await exited).toBe(0);
     const lines = output()
